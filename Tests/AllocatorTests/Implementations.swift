@@ -111,3 +111,39 @@ extension GFPFlags {
     /// `GFP_KERNEL | __GFP_MOVABLE` (highest zone Normal, migratetype MOVABLE)
     static let kernelMovable: GFPFlags = [.kernel, .movable]
 }
+
+// MARK: - Layout pictures
+
+extension StateSnapshot {
+    /// One character per page of the zone, so a layout can be compared with a drawing:
+    /// a digit is the first page of a free block of that order (its other pages are `-`), `p` a
+    /// page of a block on a pcp list, `A` the first page of an allocated block (`a` the others),
+    /// `#` a page that is not managed. `pmdOrder` is the order of the THP pcp lists.
+    ///
+    /// ```
+    ///   "A0121...": an allocated page, a free page, a free order-1 block, ...
+    /// ```
+    func layout(_ type: ZoneType = .normal, node: Int = 0, pmdOrder: Int = 5) -> String {
+        let zone = self.zone(type, node: node)
+        let start = zone.startPfn.rawValue
+        var pages = Array(repeating: Character("#"), count: zone.spannedPages)
+        func mark(_ pfn: PFN, order: Int, head: Character, tail: Character) {
+            for offset in 0..<(1 << order) where pfn.rawValue - start + offset < pages.count {
+                pages[pfn.rawValue - start + offset] = offset == 0 ? head : tail
+            }
+        }
+        for block in zone.buddyPages {
+            mark(block.pfn, order: block.order.rawValue, head: Character(String(block.order.rawValue, radix: 36)), tail: "-")
+        }
+        for pageset in zone.pagesets {
+            for (pindex, list) in pageset.lists.enumerated() {
+                let order = pindex >= 12 ? pmdOrder : pindex / 3
+                for pfn in list { mark(pfn, order: order, head: "p", tail: "p") }
+            }
+        }
+        for block in allocated where zone.startPfn <= block.pfn && block.pfn < zone.endPfn {
+            mark(block.pfn, order: block.order.rawValue, head: "A", tail: "a")
+        }
+        return String(pages)
+    }
+}
