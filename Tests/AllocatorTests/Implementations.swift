@@ -147,3 +147,28 @@ extension StateSnapshot {
         return String(pages)
     }
 }
+
+extension LayoutProfiles {
+    /// One Normal zone of 32768 pages at pfn 0 (MAX order 5, pageblocks of 8, THP order 5),
+    /// one CPU, `min_free_kbytes` 0, so that the pcp numbers are round:
+    ///
+    /// ```
+    ///   batch    = rounddown_pow_of_two(8 + 4) − 1 = 7     (min(32768 >> 12, 64) = 8)
+    ///   low      = 0 + mult_frac(32768, 10, 10000) = 32; high watermark 64
+    ///   high_min = max(32 / 1 CPU, 4 * 7) = 32; high_max = max(32768 / 8, 28) = 4096
+    ///   with percpu_pagelist_high_fraction 1024: high_min = high_max = max(32, 28) = 32
+    /// ```
+    static func pcp(highFraction: Int = 0) -> Profile {
+        Profile(
+            name: "pcp", pageSize: 4096, maxPageOrder: 5, pageblockOrder: 3, pmdOrder: 5, cpus: 1,
+            sysctl: Profile.Sysctl(minFreeKbytes: 0, percpuPagelistHighFraction: highFraction),
+            nodes: [Profile.Node(zones: [Profile.Zone(type: .normal, startPfn: 0, spannedPages: 32768)])])
+    }
+}
+
+extension Array where Element == TraceEvent {
+    /// The number of `mm_page_alloc_zone_locked` events.
+    var zoneLockedCount: Int { filter { if case .pageAllocZoneLocked = $0 { true } else { false } }.count }
+    /// The pfns of the `mm_page_pcpu_drain` events, in order.
+    var drainedPfns: [Int] { compactMap { if case .pagePcpuDrain(let pfn, _, _) = $0 { pfn.rawValue } else { nil } } }
+}
