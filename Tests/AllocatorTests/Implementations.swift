@@ -29,12 +29,25 @@ enum LayoutProfiles {
     ///   pfn  0       8       16      24      32 ...
     ///        [pb 0  ][pb 1  ][pb 2  ][pb 3  ][pb 4 ...   four pageblocks per order-5 block
     /// ```
-    static func oneZone(maxOrderBlocks: Int = 2, cpus: Int = 1, minFreeKbytes: Int = 0, boostFactor: Int = 15000) -> Profile {
+    static func oneZone(
+        _ type: ZoneType = .normal, maxOrderBlocks: Int = 2, cpus: Int = 1, minFreeKbytes: Int = 0
+    ) -> Profile {
         Profile(
             name: "layout", pageSize: 4096, maxPageOrder: 5, pageblockOrder: 3, pmdOrder: 5, cpus: cpus,
-            sysctl: Profile.Sysctl(minFreeKbytes: minFreeKbytes, watermarkBoostFactor: boostFactor),
-            nodes: [Profile.Node(zones: [Profile.Zone(type: .normal, startPfn: 0, spannedPages: 32 * maxOrderBlocks)])])
+            sysctl: Profile.Sysctl(minFreeKbytes: minFreeKbytes),
+            nodes: [Profile.Node(zones: [Profile.Zone(type: type, startPfn: 0, spannedPages: 32 * maxOrderBlocks)])])
     }
+
+    /// The fallback scenarios' zone: a DMA32 zone of 256 pages (eight order-5 blocks), so that
+    /// `GFP_KERNEL` requests fall back without `ALLOC_NOFRAGMENT`, and watermarks high enough
+    /// for `boost_watermark`:
+    ///
+    /// ```
+    ///   min_free_kbytes 64 → pages_min 16: min 16, step max(4, 0) = 4: low 20, high 24
+    ///   max boost = max(8, mult_frac(24, 15000, 10000) = 36) = 36: boosts of 8 up to 36
+    ///   batch 1, high_min = max(20, 4) = 20, high_max = max(256 / 8, 4) = 32
+    /// ```
+    static var fallback: Profile { oneZone(.dma32, maxOrderBlocks: 8, minFreeKbytes: 64) }
 }
 
 // MARK: - Driving an allocator through the protocol
