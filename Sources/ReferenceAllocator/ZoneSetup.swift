@@ -143,8 +143,9 @@ extension ReferencePageAllocator {
         return .completed(pagesFreed: 0)
     }
 
-    /// kswapd finished balancing `node` (`balance_pgdat` / `clear_pgdat_congested`): the boost
-    /// and the boost and below-high flags of its zones are cleared. Reclaim is not modelled.
+    /// kswapd finished balancing `node`: as `balance_pgdat` does for a balanced node, the boost
+    /// of each of its zones is zeroed; the model also clears `ZONE_BOOSTED_WATERMARK` and
+    /// `ZONE_BELOW_HIGH` there, standing in for the reclaim it does not model.
     func kswapdBalanced(node: NodeID) {
         for zone in zones where zone.id.node == node {
             zone.watermarkBoost = 0

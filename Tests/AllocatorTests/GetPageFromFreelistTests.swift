@@ -2,7 +2,7 @@ import BuddyVocabulary
 import Testing
 
 /// `get_page_from_freelist`, the zonelists, `lowmem_reserve`, the watermark reductions of
-/// `__zone_watermark_ok`, and `__alloc_pages_slowpath` as pinned for the model.
+/// `__zone_watermark_ok`, and `__alloc_pages_slowpath` as the model fixes it.
 @Suite("get_page_from_freelist and the slow path")
 struct GetPageFromFreelistTests {
     /// DMA32 (pfns 0…63) and Normal (64…127), watermarks 0, `lowmem_reserve_ratio[DMA32]` 8:
