@@ -53,6 +53,7 @@ extension ReferencePageAllocator {
         }
     }
 
+    /// `zone_managed_pages(&pgdat->node_zones[zoneIndex])`; 0 for a zone the profile omits.
     private func managedPages(node: Int, zoneIndex: Int) -> Int {
         zones.first { $0.id.node.rawValue == node && $0.id.type.rawValue == zoneIndex }?.managedPages ?? 0
     }
