@@ -101,24 +101,25 @@ public enum Pagetypeinfo {
 
 /// Which pfns `pfn_to_online_page` resolves: those whose memory section is online.
 ///
-/// Simplification: the model has no memory sections or hotplug. A section (128 MiB,
-/// x86_64's `SECTION_SIZE_BITS` of 27, at any page size) counts as online when it holds at
-/// least one managed page of any zone. Holes of whole sections are therefore skipped, as the
-/// kernel skips sections without memory, and present memory that is never handed to the buddy
-/// in a whole section stands for offline memory, which the kernel also skips.
+/// Simplification: the model has no memory sections, hotplug or offline memory. A section
+/// counts as online when it holds at least one managed page of any zone. Sections that are
+/// all hole are skipped, as the kernel skips sections without memory; sections of present
+/// pages none of which is managed are read as offline memory and skipped too (the kernel
+/// would count a section of only boot-reserved pages; a profile cannot tell the two apart).
+/// The section size is `SECTION_SIZE_BITS`: 27 (128 MiB) on x86_64 and on arm64 with 4 KiB
+/// or 16 KiB pages, 29 (512 MiB) on arm64 with 64 KiB pages.
 struct OnlineSections {
     let sectionShift: Int
     /// Online section numbers, ascending, without duplicates.
     let sections: [Int]
 
     init(profile: Profile) {
-        sectionShift = max(0, 27 - profile.pageShift)
+        let sectionSizeBits = profile.pageSize == 65536 ? 29 : 27
+        sectionShift = max(0, sectionSizeBits - profile.pageShift)
         var numbers: [Int] = []
         for (_, zone) in profile.allZones {
             for run in zone.managedRuns where run.count > 0 {
-                let first = run.start >> sectionShift
-                let last = (run.end - 1) >> sectionShift
-                for section in first...last where numbers.last != section { numbers.append(section) }
+                numbers += Array((run.start >> sectionShift)...((run.end - 1) >> sectionShift))
             }
         }
         sections = Array(Set(numbers)).sorted()
