@@ -66,12 +66,13 @@ public enum Ftrace {
     /// The kernel prints a 32-bit SipHash of the `struct page` address under a key drawn at
     /// boot, zero-extended to 16 hex digits; NULL prints as 16 zeros. The model has no such
     /// address and no random key, so it prints 8 zeros and then a fixed 32-bit mix of the pfn
-    /// (the MurmurHash3 64-bit finaliser, low half): the same pfn always gives the same
-    /// "pointer", distinct pfns almost always differ, and the text has the kernel's shape.
+    /// (the pfn plus the golden-ratio constant through the MurmurHash3 64-bit finaliser, low
+    /// half): the same pfn always gives the same "pointer", distinct pfns almost always differ,
+    /// pfn 0 does not print as NULL, and the text has the kernel's shape.
     /// Tools should key on `pfn`, as they must with real traces.
     public static func pagePointer(_ pfn: PFN?) -> String {
         guard let pfn else { return String(repeating: "0", count: 16) }
-        var mixed = UInt64(truncatingIfNeeded: pfn.rawValue)
+        var mixed = UInt64(truncatingIfNeeded: pfn.rawValue) &+ 0x9e37_79b9_7f4a_7c15
         mixed ^= mixed >> 33
         mixed &*= 0xff51_afd7_ed55_8ccd
         mixed ^= mixed >> 33
