@@ -2,7 +2,7 @@ import ArgumentParser
 import BuddyFormats
 import BuddyVocabulary
 
-extension ProcFile: ExpressibleByArgument {}
+extension StateFormat: ExpressibleByArgument {}
 
 /// Boots the reference allocator on a profile and prints its state in a kernel format.
 struct ShowCommand: ParsableCommand {
@@ -14,8 +14,8 @@ struct ShowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A built-in profile (see 'buddyfuzz profiles') or a profile JSON file.", valueName: "name|file"))
     var profile: String
 
-    @Option(help: ArgumentHelp("What to print: \(ProcFile.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
-    var format: ProcFile
+    @Option(help: ArgumentHelp("What to print: \(StateFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
+    var format: StateFormat
 
     func run() throws {
         let profile = try Self.loadProfile(profile)
@@ -23,7 +23,7 @@ struct ShowCommand: ParsableCommand {
     }
 
     /// The render of a booted allocator's current state.
-    static func render(_ format: ProcFile, of allocator: any PageAllocator) -> String {
+    static func render(_ format: StateFormat, of allocator: any PageAllocator) -> String {
         format.render(allocator.snapshot(), profile: allocator.profile)
     }
 
