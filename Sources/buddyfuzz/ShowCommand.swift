@@ -14,7 +14,7 @@ struct ShowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A built-in profile (see 'buddyfuzz profiles') or a profile JSON file.", valueName: "name|file"))
     var profile: String
 
-    @Option(help: ArgumentHelp("What to print: \(StateFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
+    @Option(help: ArgumentHelp("What to print.", valueName: "format"))
     var format: StateFormat
 
     func run() throws {
