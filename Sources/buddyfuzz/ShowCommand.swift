@@ -1,6 +1,7 @@
 import ArgumentParser
 import BuddyFormats
 import BuddyVocabulary
+import ReferenceAllocator
 
 extension StateFormat: ExpressibleByArgument {}
 
@@ -18,8 +19,8 @@ struct ShowCommand: ParsableCommand {
     var format: StateFormat
 
     func run() throws {
-        let profile = try Self.loadProfile(profile)
-        throw ValidationError("no allocator is available to boot \(profile.name) yet")
+        let allocator = ReferencePageAllocator(profile: try Self.loadProfile(profile))
+        print(Self.render(format, of: allocator), terminator: "")
     }
 
     /// The render of a booted allocator's current state.
