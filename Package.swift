@@ -41,6 +41,11 @@ let package = Package(
             name: "AllocatorTests",
             dependencies: ["BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator"]
         ),
+        // The optimized allocator's own data structures, seam and self-consistency.
+        .testTarget(
+            name: "OptimizedAllocatorTests",
+            dependencies: ["BuddyVocabulary", "OptimizedAllocator"]
+        ),
         // Renders compared with text captured from a real Linux 6.18 /proc.
         .testTarget(
             name: "FormatsTests",
