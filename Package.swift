@@ -29,10 +29,15 @@ let package = Package(
             name: "Lockstep",
             dependencies: ["BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats"]
         ),
+        // Seeded benchmark workloads run on both allocators (`buddyfuzz bench`).
+        .target(
+            name: "Benchmarks",
+            dependencies: ["BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator"]
+        ),
         .executableTarget(
             name: "buddyfuzz",
             dependencies: [
-                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep",
+                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

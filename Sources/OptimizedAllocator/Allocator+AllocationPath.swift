@@ -57,11 +57,11 @@ extension OptimizedPageAllocator {
         let highestZone = gfpZone(gfp)
         var migratetype = Int((gfp & GFPBit.movableMask) >> GFPBit.movableShift)
         if global.pointee.mobilityGroupingDisabled { migratetype = MigrateIndex.unmovable }
-        let thisNode = gfp & GFPBit.thisNode != 0 ? 1 : 0
-        let slot = ((cpuNode[cpu] * 2 + thisNode) * ZoneIndex.typeCount + highestZone) * zonelistStride
+        let thisNode = gfp & GFPBit.thisNode != 0 ? ZoneIndex.typeCount : 0
+        let zonelist = cpuZonelists[cpu &* 2 &* ZoneIndex.typeCount &+ thisNode &+ highestZone]
         return AllocationContext(
             cpu: cpu, order: order, gfp: gfp, migratetype: migratetype, highestZone: highestZone,
-            zonelist: zonelists + slot + 1, zonelistCount: zonelists[slot],
+            zonelist: zonelist, zonelistCount: zonelist[-1],
             usesPerCPULists: migratetype < MigrateIndex.pcpTypes)
     }
 

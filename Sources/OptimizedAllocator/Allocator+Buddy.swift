@@ -44,7 +44,7 @@ extension OptimizedPageAllocator {
     func pageDeleteAndExpand(_ zone: Zone, _ index: UInt32, low: Int, high: Int, migratetype: Int) {
         zone.pointee.deleteFreeBlock(index, order: high, migratetype: migratetype)
         let added = expand(zone, index, low: low, high: high, migratetype: migratetype)
-        zone.pointee.accountFreePages(-((1 << high) - added), migratetype)
+        zone.pointee.accountFreePages(-((1 &<< high) - added), migratetype)
     }
 
     /// `expand`: the caller keeps the lowest part; each upper half goes to the head of
@@ -52,11 +52,11 @@ extension OptimizedPageAllocator {
     @inline(__always)
     func expand(_ zone: Zone, _ index: UInt32, low: Int, high initialHigh: Int, migratetype: Int) -> Int {
         var high = initialHigh
-        var size = 1 << high
+        var size = 1 &<< high
         var added = 0
         while high > low {
             high -= 1
-            size >>= 1
+            size &>>= 1
             zone.pointee.addFreeBlock(index + UInt32(truncatingIfNeeded: size), order: high, migratetype: migratetype, tail: false)
             added += size
         }
@@ -128,7 +128,7 @@ extension OptimizedPageAllocator {
         } else {
             alikePages = blockType == MigrateIndex.movable ? pageblockPages - (block.freePages + block.movablePages) : 0
         }
-        guard block.freePages + alikePages >= 1 << (pageblockOrder - 1) || global.pointee.mobilityGroupingDisabled else { return nil }
+        guard block.freePages + alikePages >= 1 &<< (pageblockOrder - 1) || global.pointee.mobilityGroupingDisabled else { return nil }
         moveFreePagesOfBlock(zone, startPfn: block.startPfn, from: blockType, to: startType)
         setPageblockMigratetype(zone, block.startPfn, startType)
         return rmqueueSmallest(zone, order: order, migratetype: startType)
@@ -235,7 +235,7 @@ extension OptimizedPageAllocator {
         var cursor = startPfn
         while cursor < startPfn + pageblockPages {
             if let index = zone.pointee.frameIndex(cursor), zone.pointee.frames[index].state == .buddy {
-                let pages = 1 << Int(zone.pointee.frames[index].order)
+                let pages = 1 &<< Int(zone.pointee.frames[index].order)
                 freePages += pages
                 cursor += pages
             } else {
@@ -266,8 +266,8 @@ extension OptimizedPageAllocator {
             }
             let order = Int(zone.pointee.frames[index].order)
             zone.pointee.moveFreeBlock(index, order: order, from: old, to: new)
-            cursor += 1 << order
-            moved += 1 << order
+            cursor += 1 &<< order
+            moved += 1 &<< order
         }
         return moved
     }

@@ -42,7 +42,7 @@ extension OptimizedPageAllocator {
 
     /// `change_pageblock_range`: retypes every pageblock of a block of `order` ≥ pageblock_order.
     func changePageblockRange(_ zone: Zone, _ pfn: Int, _ order: Int, _ migratetype: Int) {
-        let blocks = 1 << (order - pageblockOrder)
+        let blocks = 1 &<< (order - pageblockOrder)
         for block in 0..<blocks { setPageblockMigratetype(zone, pfn + block * pageblockPages, migratetype) }
     }
 
@@ -71,11 +71,11 @@ extension OptimizedPageAllocator {
     func freeOneBlock(_ zone: Zone, _ index: UInt32, order initialOrder: Int, migratetype: Int, toTail fpiToTail: Bool) {
         var pfn = zone.pointee.pfn(index)
         var order = initialOrder
-        assert(pfn & ((1 << order) - 1) == 0, "__free_one_page: pfn \(pfn) not aligned to order \(order)")
-        zone.pointee.accountFreePages(1 << order, migratetype)
+        assert(pfn & ((1 &<< order) - 1) == 0, "__free_one_page: pfn \(pfn) not aligned to order \(order)")
+        zone.pointee.accountFreePages(1 &<< order, migratetype)
         var buddyPfn = 0
         while order < maxOrder {
-            buddyPfn = pfn ^ (1 << order)
+            buddyPfn = pfn ^ (1 &<< order)
             guard let buddy = zone.pointee.frameIndex(buddyPfn),
                   zone.pointee.frames[buddy].state == .buddy, Int(zone.pointee.frames[buddy].order) == order
             else { break }
@@ -99,7 +99,7 @@ extension OptimizedPageAllocator {
     func buddyMergeLikely(_ zone: Zone, pfn: Int, buddyPfn: Int, order: Int) -> Bool {
         if order >= maxOrder - 1 { return false }
         let higherPfn = buddyPfn & pfn
-        let higherBuddyPfn = higherPfn ^ (1 << (order + 1))
+        let higherBuddyPfn = higherPfn ^ (1 &<< (order + 1))
         guard let candidate = zone.pointee.frameIndex(higherBuddyPfn) else { return false }
         return zone.pointee.frames[candidate].state == .buddy && Int(zone.pointee.frames[candidate].order) == order + 1
     }
@@ -108,12 +108,12 @@ extension OptimizedPageAllocator {
     /// piece with its own pageblock's type.
     func splitLargeBuddy(_ zone: Zone, _ index: UInt32, order: Int, toTail: Bool) {
         var pfn = zone.pointee.pfn(index)
-        let end = pfn + (1 << order)
+        let end = pfn + (1 &<< order)
         let pieceOrder = min(order, pageblockOrder)
         repeat {
             let migratetype = zone.pointee.pageblockMigratetype(pfn)
             freeOneBlock(zone, UInt32(truncatingIfNeeded: pfn - zone.pointee.coverageStartPfn), order: pieceOrder, migratetype: migratetype, toTail: toTail)
-            pfn += 1 << pieceOrder
+            pfn += 1 &<< pieceOrder
         } while pfn < end
     }
 
@@ -153,9 +153,9 @@ extension OptimizedPageAllocator {
                 var start = run.start
                 while start < run.end {
                     var order = start == 0 ? maxOrder : min(maxOrder, start.trailingZeroBitCount)
-                    while start + (1 << order) > run.end { order -= 1 }
+                    while start + (1 &<< order) > run.end { order -= 1 }
                     splitLargeBuddy(zone, UInt32(truncatingIfNeeded: start - zone.pointee.coverageStartPfn), order: order, toTail: true)
-                    start += 1 << order
+                    start += 1 &<< order
                 }
             }
         }

@@ -12,7 +12,7 @@ func kernelClamp(_ value: Int, _ low: Int, _ high: Int) -> Int {
 
 extension OptimizedPageAllocator {
     @inline(__always)
-    func perCPUPages(_ zone: Zone, _ cpu: Int) -> UnsafeMutablePointer<PerCPUPages> { zone.pointee.perCPU + cpu }
+    func perCPUPages(_ zone: Zone, _ cpu: Int) -> UnsafeMutablePointer<PerCPUPages> { zone.pointee.perCPU.advanced(by: cpu) }
 
     // MARK: - Free side
 
@@ -23,16 +23,16 @@ extension OptimizedPageAllocator {
     @inline(__always)
     func freeFrozenPageCommit(_ zone: Zone, cpu: Int, _ index: UInt32, migratetype: Int, order: Int) {
         let pcp = perCPUPages(zone, cpu)
-        pcp.pointee.allocFactor >>= 1
+        pcp.pointee.allocFactor &>>= 1
         let pindex = orderToPindex(migratetype, order)
         zone.pointee.frames[index].state = .perCPU
         zone.pointee.frames[index].order = UInt8(truncatingIfNeeded: order)
         zone.pointee.frames[index].listType = UInt8(truncatingIfNeeded: pindex)
         zone.pointee.frames.addHead(index, zone.pointee.perCPUListSentinel(cpu: cpu, pindex: pindex))
-        pcp.pointee.count += 1 << order
+        pcp.pointee.count &+= 1 &<< order
         let batch = pcp.pointee.batch
         let freeHigh = updateFreeHighState(pcp, batch: batch, order: order)
-        if pcp.pointee.freeCount < batch << pcpBatchScaleMax { pcp.pointee.freeCount += 1 << order }
+        if pcp.pointee.freeCount < batch &<< pcpBatchScaleMax { pcp.pointee.freeCount &+= 1 &<< order }
         let high = nrPcpHigh(zone, pcp, batch: batch, freeHigh: freeHigh)
         guard pcp.pointee.count >= high else { return }
         freePcppagesBulk(zone, cpu: cpu, count: nrPcpFree(pcp, batch: batch, high: high, freeHigh: freeHigh), pindex: pindex)
@@ -67,7 +67,7 @@ extension OptimizedPageAllocator {
         pcp.pointee.high = high
         if high == 0 { return 0 }
         if freeHigh {
-            pcp.pointee.high = max(high - (batch << pcpBatchScaleMax), highMin)
+            pcp.pointee.high = max(high - (batch &<< pcpBatchScaleMax), highMin)
             return 0
         }
         let zoneFlags = zone.pointee.flags
@@ -91,7 +91,7 @@ extension OptimizedPageAllocator {
     /// `nr_pcp_free`: how many pages to give back once `count ≥ high`.
     @inline(__always)
     func nrPcpFree(_ pcp: UnsafeMutablePointer<PerCPUPages>, batch: Int, high: Int, freeHigh: Bool) -> Int {
-        if freeHigh { return min(pcp.pointee.count, batch << pcpBatchScaleMax) }
+        if freeHigh { return min(pcp.pointee.count, batch &<< pcpBatchScaleMax) }
         if high < batch { return 1 }
         return kernelClamp(pcp.pointee.freeCount, batch, high - batch)
     }
@@ -116,7 +116,7 @@ extension OptimizedPageAllocator {
             }
             let sentinel = zone.pointee.perCPUListSentinel(cpu: cpu, pindex: pindex)
             let order = pindexToOrder(pindex)
-            let pages = 1 << order
+            let pages = 1 &<< order
             repeat {
                 let index = zone.pointee.frames.last(sentinel)
                 let pfn = zone.pointee.pfn(index)
@@ -164,7 +164,7 @@ extension OptimizedPageAllocator {
         let cpu = context.cpu
         let order = context.order
         let pcp = perCPUPages(zone, cpu)
-        pcp.pointee.freeCount >>= 1
+        pcp.pointee.freeCount &>>= 1
         let pindex = orderToPindex(context.migratetype, order)
         let sentinel = zone.pointee.perCPUListSentinel(cpu: cpu, pindex: pindex)
         if zone.pointee.frames.isEmpty(sentinel) {
@@ -175,7 +175,7 @@ extension OptimizedPageAllocator {
         }
         let index = zone.pointee.frames.first(sentinel)
         zone.pointee.frames.remove(index)
-        pcp.pointee.count -= 1 << order
+        pcp.pointee.count &-= 1 &<< order
         return index
     }
 
@@ -203,7 +203,7 @@ extension OptimizedPageAllocator {
         repeat {
             count = pcp.pointee.count
             if count > 0 {
-                let toDrain = min(count, pcp.pointee.batch << pcpBatchScaleMax)
+                let toDrain = min(count, pcp.pointee.batch &<< pcpBatchScaleMax)
                 freePcppagesBulk(zone, cpu: cpu, count: toDrain, pindex: 0)
                 count -= toDrain
             }
@@ -235,7 +235,7 @@ extension OptimizedPageAllocator {
         let batch = pcp.pointee.batch
         if pcp.pointee.high > highMin {
             let high = pcp.pointee.high
-            pcp.pointee.high = max(pcp.pointee.count - (batch << pcpBatchScaleMax), high - (high >> 3), highMin)
+            pcp.pointee.high = max(pcp.pointee.count - (batch &<< pcpBatchScaleMax), high - (high >> 3), highMin)
         }
         let toDrain = pcp.pointee.count - pcp.pointee.high
         if toDrain > 0 { freePcppagesBulk(zone, cpu: cpu, count: toDrain, pindex: 0) }

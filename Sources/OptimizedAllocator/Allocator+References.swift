@@ -36,7 +36,7 @@ extension OptimizedPageAllocator {
     func lookUpCoveringBlock(_ zone: Zone, _ index: UInt32) -> PageLookup {
         let pfn = zone.pointee.pfn(index)
         for order in 0..<orderCount {
-            guard let head = zone.pointee.frameIndex(pfn & ~((1 << order) - 1)) else { break }
+            guard let head = zone.pointee.frameIndex(pfn & ~((1 &<< order) - 1)) else { break }
             let frame = zone.pointee.frames[head]
             guard frame.state != .tail, frame.state != .unmanaged, Int(frame.order) >= order else { continue }
             return frame.state == .allocated ? .allocated(zone: zone, head: head, index: index) : .free
@@ -86,14 +86,14 @@ extension OptimizedPageAllocator {
         let references = zone.pointee.frames[head].refcount - 1
         if references == 0 {
             freeFrozenPages(zone, head, order: order, cpu: cpu)
-            return .completed(pagesFreed: 1 << order)
+            return .completed(pagesFreed: 1 &<< order)
         }
         zone.pointee.frames[head].refcount = references
         guard !zone.pointee.frames[head].isCompound, order > 0 else { return .completed(pagesFreed: 0) }
         return .completed(pagesFreed: freeTailHalves(zone, head, order: order, cpu: cpu))
     }
 
-    /// The tail loop of `___free_pages`: `while (order-- > 0) free(page + (1 << order), order)`;
+    /// The tail loop of `___free_pages`: `while (order-- > 0) free(page + (1 &<< order), order)`;
     /// the head stays allocated as an order-0 page.
     func freeTailHalves(_ zone: Zone, _ head: UInt32, order: Int, cpu: Int) -> Int {
         zone.pointee.frames[head].order = 0
@@ -101,8 +101,8 @@ extension OptimizedPageAllocator {
         var freed = 0
         while remaining > 0 {
             remaining -= 1
-            freeFrozenPages(zone, head + UInt32(1 << remaining), order: remaining, cpu: cpu)
-            freed += 1 << remaining
+            freeFrozenPages(zone, head + UInt32(1 &<< remaining), order: remaining, cpu: cpu)
+            freed += 1 &<< remaining
         }
         return freed
     }
@@ -123,7 +123,7 @@ extension OptimizedPageAllocator {
             }
             let order = Int(zone.pointee.frames[head].order)
             freeFrozenPages(zone, head, order: order, cpu: cpu)
-            return .completed(pagesFreed: 1 << order)
+            return .completed(pagesFreed: 1 &<< order)
         }
     }
 
@@ -157,7 +157,7 @@ extension OptimizedPageAllocator {
         guard Int(zone.pointee.frames[head].order) == order else { return .rejected(Rejection(.wrongOrder, pfn: PFN(pfn))) }
         guard order > 0 else { return .completed(pagesFreed: 0) }
         zone.pointee.frames[head].order = 0
-        for offset in 1..<(1 << order) {
+        for offset in 1..<(1 &<< order) {
             let index = head + UInt32(offset)
             zone.pointee.frames[index].state = .allocated
             zone.pointee.frames[index].order = 0

@@ -22,7 +22,7 @@ extension OptimizedPageAllocator {
     /// `__zone_watermark_unusable_free`: pages the request may not count as free.
     @inline(__always)
     func unusableFree(_ zone: Zone, order: Int, flags: UInt32) -> Int {
-        var unusable = (1 << order) - 1
+        var unusable = (1 &<< order) - 1
         if flags & AllocBit.reserves == 0 { unusable += zone.pointee.nrFreeHighatomic }
         if cmaConfigured, flags & AllocBit.cma == 0 { unusable += zone.pointee.nrFreeCMAPages }
         return unusable
@@ -178,7 +178,7 @@ extension OptimizedPageAllocator {
         let batch = min(zone.pointee.managedPages >> 12, (256 * 1024) / profile.pageSize)
         if batch <= 1 { return 1 }
         let value = batch + batch / 2
-        return (1 << (Int.bitWidth - 1 - value.leadingZeroBitCount)) - 1
+        return (1 &<< (Int.bitWidth - 1 - value.leadingZeroBitCount)) - 1
     }
 
     /// `zone_highsize`: the low watermark (or `managed / fraction`) split over the node's CPUs,

@@ -4,6 +4,14 @@ public enum Mutant: Int, CaseIterable, Sendable {
     case placeholder = 0
 
     @usableFromInline var bit: UInt64 { 1 << UInt64(rawValue) }
+
+    /// The mutant's command-line name.
+    public var name: String { "placeholder" }
+
+    public init?(name: String) {
+        guard let mutant = Mutant.allCases.first(where: { $0.name == name }) else { return nil }
+        self = mutant
+    }
 }
 
 /// The faults planted at boot; empty by default.

@@ -62,6 +62,9 @@ public final class OptimizedPageAllocator: PageAllocator {
     /// `(node * 2 + thisNode) * 4 + highest` holds a count followed by up to `zoneCount` zone indexes.
     @usableFromInline let zonelists: UnsafeMutablePointer<Int>
     @usableFromInline let zonelistStride: Int
+    /// Per CPU, the eight candidate lists of its node (`__GFP_THISNODE` × highest zone type),
+    /// each pointing at its first entry, with the count just before it.
+    @usableFromInline let cpuZonelists: UnsafeMutablePointer<UnsafeMutablePointer<Int>>
     /// The pageblock bitmaps, one per group of zones whose pageblocks touch.
     let pageblockBuffers: [(buffer: UnsafeMutablePointer<UInt8>, base: Int, count: Int)]
     @usableFromInline let lowmemReserveRatio: UnsafeMutablePointer<Int>
@@ -125,6 +128,13 @@ public final class OptimizedPageAllocator: PageAllocator {
         let table = layout.zonelistTable()
         zonelists = .allocate(capacity: table.count)
         zonelists.initialize(from: table, count: table.count)
+        cpuZonelists = .allocate(capacity: cpuCount * 2 * ZoneIndex.typeCount)
+        for cpu in 0..<cpuCount {
+            for list in 0..<(2 * ZoneIndex.typeCount) {
+                let slot = (cpuNode[cpu] * 2 * ZoneIndex.typeCount + list) * zonelistStride
+                cpuZonelists[cpu * 2 * ZoneIndex.typeCount + list] = zonelists + slot + 1
+            }
+        }
 
         releaseBootMemory()
         global.pointee.minFreeKbytes = profile.sysctl.minFreeKbytes ?? calculateMinFreeKbytes()
@@ -142,8 +152,19 @@ public final class OptimizedPageAllocator: PageAllocator {
         spanningZones.deallocate()
         cpuNode.deallocate()
         zonelists.deallocate()
+        cpuZonelists.deallocate()
         lowmemReserveRatio.deallocate()
         global.deallocate()
+    }
+
+    /// Bytes of allocator metadata: frame tables (pages and list sentinels), free-area counters
+    /// and masks, watermarks, pagesets and pageblock bitmaps.
+    public var metadataBytes: Int {
+        var bytes = pageblockBuffers.reduce(0) { $0 + $1.count }
+        for zoneIndex in 0..<zoneCount {
+            bytes += zones[zoneIndex].metadataBytes(cpuCount: cpuCount)
+        }
+        return bytes + zoneCount * MemoryLayout<ZoneState>.stride
     }
 
     public func removeAllEvents() {

@@ -47,7 +47,7 @@ struct PageFrame {
     @usableFromInline var listType: UInt8
     @usableFromInline var flags: UInt8
 
-    @usableFromInline static let compoundFlag: UInt8 = 1 << 0
+    @usableFromInline static let compoundFlag: UInt8 = 1 &<< 0
 
     @inlinable
     init(state: PageState) {

@@ -153,9 +153,10 @@ struct ZoneState {
         perCPU.deallocate()
     }
 
-    /// The metadata bytes this zone holds per covered page and in total, for the benchmark.
-    var metadataBytes: Int {
-        Int(perCPUListBase) * MemoryLayout<PageFrame>.stride
+    /// The metadata bytes this zone owns, for the benchmark.
+    func metadataBytes(cpuCount: Int) -> Int {
+        (Int(perCPUListBase) + cpuCount * ZoneState.perCPUListCount) * MemoryLayout<PageFrame>.stride
+            + cpuCount * MemoryLayout<PerCPUPages>.stride
             + (orderCount + Watermark.allCases.count + ZoneType.maxNumberOfZones) * MemoryLayout<Int>.stride
             + MigrateIndex.count * MemoryLayout<UInt32>.stride
     }
@@ -163,43 +164,43 @@ struct ZoneState {
     // MARK: - Geometry helpers
 
     @inline(__always)
-    func spans(_ pfn: Int) -> Bool { pfn >= startPfn && pfn < startPfn + spannedPages }
+    func spans(_ pfn: Int) -> Bool { UInt(bitPattern: pfn &- startPfn) < UInt(bitPattern: spannedPages) }
 
     /// The frame index of a PFN if it is covered.
     @inline(__always)
     func frameIndex(_ pfn: Int) -> UInt32? {
         let offset = pfn &- coverageStartPfn
-        guard offset >= 0, offset < coveredPages else { return nil }
+        guard UInt(bitPattern: offset) < UInt(bitPattern: coveredPages) else { return nil }
         return UInt32(truncatingIfNeeded: offset)
     }
 
     @inline(__always)
-    func pfn(_ index: UInt32) -> Int { coverageStartPfn + Int(index) }
+    func pfn(_ index: UInt32) -> Int { coverageStartPfn &+ Int(index) }
 
     /// The sentinel of `free_area[order].free_list[migratetype]`.
     @inline(__always)
     func freeListSentinel(order: Int, migratetype: Int) -> UInt32 {
-        freeListBase + UInt32(truncatingIfNeeded: order * MigrateIndex.count + migratetype)
+        freeListBase &+ UInt32(truncatingIfNeeded: order &* MigrateIndex.count &+ migratetype)
     }
 
     /// The sentinel of `per_cpu_pages.lists[pindex]` of `cpu`.
     @inline(__always)
     func perCPUListSentinel(cpu: Int, pindex: Int) -> UInt32 {
-        perCPUListBase + UInt32(truncatingIfNeeded: cpu * ZoneState.perCPUListCount + pindex)
+        perCPUListBase &+ UInt32(truncatingIfNeeded: cpu &* ZoneState.perCPUListCount &+ pindex)
     }
 
     /// `wmark_pages(zone, mark)`: the watermark plus the boost.
     @inline(__always)
-    func watermarkPages(_ mark: Int) -> Int { watermarks[mark] + watermarkBoost }
+    func watermarkPages(_ mark: Int) -> Int { watermarks[mark] &+ watermarkBoost }
 
     // MARK: - Pageblock flags (`get_pfnblock_migratetype` and friends)
 
     @usableFromInline static let migratetypeMask: UInt8 = 0x7
-    @usableFromInline static let isolateBit: UInt8 = 1 << 4
+    @usableFromInline static let isolateBit: UInt8 = 1 &<< 4
 
     @inline(__always)
     func pageblockByte(_ pfn: Int) -> UnsafeMutablePointer<UInt8> {
-        pageblockFlags + ((pfn >> pageblockOrder) - pageblockBase)
+        pageblockFlags + ((pfn &>> pageblockOrder) &- pageblockBase)
     }
 
     /// `get_pfnblock_migratetype`: ISOLATE if the isolate bit is set, else the 3-bit type.
@@ -239,11 +240,11 @@ struct ZoneState {
     @inline(__always)
     mutating func accountFreePages(_ pages: Int, _ migratetype: Int) {
         if migratetype == MigrateIndex.isolate { return }
-        nrFreePages += pages
+        nrFreePages &+= pages
         if migratetype == MigrateIndex.cma {
-            nrFreeCMAPages += pages
+            nrFreeCMAPages &+= pages
         } else if migratetype == MigrateIndex.highatomic {
-            nrFreeHighatomic += pages
+            nrFreeHighatomic &+= pages
         }
     }
 
@@ -257,9 +258,9 @@ struct ZoneState {
         frames[index].state = .buddy
         frames[index].order = UInt8(truncatingIfNeeded: order)
         frames[index].listType = UInt8(truncatingIfNeeded: migratetype)
-        freeListMask[migratetype] |= 1 << UInt32(order)
-        nrFree[order] += 1
-        if order >= pageblockOrder, migratetype != MigrateIndex.isolate { nrFreePagesBlocks += 1 << order }
+        freeListMask[migratetype] |= 1 &<< UInt32(order)
+        nrFree[order] &+= 1
+        if order >= pageblockOrder, migratetype != MigrateIndex.isolate { nrFreePagesBlocks &+= 1 &<< order }
     }
 
     /// Unlinks a free block from the list it is on, keeping that list's mask bit exact.
@@ -268,7 +269,7 @@ struct ZoneState {
         let actualType = Int(frames[index].listType)
         frames.remove(index)
         if frames.isEmpty(freeListSentinel(order: order, migratetype: actualType)) {
-            freeListMask[actualType] &= ~(1 << UInt32(order))
+            freeListMask[actualType] &= ~(1 &<< UInt32(order))
         }
     }
 
@@ -279,15 +280,15 @@ struct ZoneState {
         unlinkFreeBlock(index, order: order)
         frames[index].state = .tail
         frames[index].order = 0
-        nrFree[order] -= 1
-        if order >= pageblockOrder, migratetype != MigrateIndex.isolate { nrFreePagesBlocks -= 1 << order }
+        nrFree[order] &-= 1
+        if order >= pageblockOrder, migratetype != MigrateIndex.isolate { nrFreePagesBlocks &-= 1 &<< order }
     }
 
     /// `del_page_from_free_list`: `__del_page_from_free_list` plus the free-page accounting.
     @inline(__always)
     mutating func deleteFreeBlockAccounted(_ index: UInt32, order: Int, migratetype: Int) {
         deleteFreeBlock(index, order: order, migratetype: migratetype)
-        accountFreePages(-(1 << order), migratetype)
+        accountFreePages(-(1 &<< order), migratetype)
     }
 
     /// `move_to_free_list`: to the tail of `free_list[new]`, accounted out of `old` and into
@@ -297,25 +298,25 @@ struct ZoneState {
         unlinkFreeBlock(index, order: order)
         frames.addTail(index, freeListSentinel(order: order, migratetype: new))
         frames[index].listType = UInt8(truncatingIfNeeded: new)
-        freeListMask[new] |= 1 << UInt32(order)
-        accountFreePages(-(1 << order), old)
-        accountFreePages(1 << order, new)
+        freeListMask[new] |= 1 &<< UInt32(order)
+        accountFreePages(-(1 &<< order), old)
+        accountFreePages(1 &<< order, new)
         let oldIsolated = old == MigrateIndex.isolate
         if order >= pageblockOrder, oldIsolated != (new == MigrateIndex.isolate) {
-            nrFreePagesBlocks += oldIsolated ? 1 << order : -(1 << order)
+            nrFreePagesBlocks += oldIsolated ? 1 &<< order : -(1 &<< order)
         }
     }
 
     /// `get_page_from_free_area`: the head of a free list, if any.
     @inline(__always)
     func firstFreeBlock(order: Int, migratetype: Int) -> UInt32? {
-        guard freeListMask[migratetype] & (1 << UInt32(order)) != 0 else { return nil }
+        guard freeListMask[migratetype] & (1 &<< UInt32(order)) != 0 else { return nil }
         return frames.first(freeListSentinel(order: order, migratetype: migratetype))
     }
 
     /// `free_area_empty`.
     @inline(__always)
     func freeListIsEmpty(order: Int, migratetype: Int) -> Bool {
-        freeListMask[migratetype] & (1 << UInt32(order)) == 0
+        freeListMask[migratetype] & (1 &<< UInt32(order)) == 0
     }
 }
