@@ -10,10 +10,13 @@ import BuddyVocabulary
 /// mergeable (`migratetype_is_mergeable`: HIGHATOMIC, CMA, ISOLATE). So in any state:
 /// - below `pageblock_order` both buddies lie in one pageblock, share a list type, and are
 ///   never both free blocks;
-/// - at `pageblock_order` or above they may both be free only across such a type boundary, or
-///   after `unreserve_highatomic_pageblock`, which retypes a free block without merging it
-///   (allowed once `CheckContext.highatomicReserveSeen`). Un-isolation re-merges
-///   (`unset_migratetype_isolate` puts a free block of pageblock order back through
+/// - at `pageblock_order` or above they may both be free across such a type boundary; when
+///   either pageblock is isolated (isolation moves the free blocks of a pageblock to the
+///   ISOLATE list without merging them, `__move_freepages_block_isolate`, so two isolated
+///   buddies can sit unmerged on the same list); or after `unreserve_highatomic_pageblock`,
+///   which retypes a free block without merging it (allowed once
+///   `CheckContext.highatomicReserveSeen`). Un-isolation re-merges (`unset_migratetype_isolate`
+///   puts a free block of pageblock order whose buddy is free and not isolated back through
 ///   `__free_one_page`), so an isolation boundary that is gone explains nothing.
 /// - a page on a pcp list is not PageBuddy: a free block whose buddy is on a pcp list is not a
 ///   pair, and the pcp page merges when it is drained.
@@ -154,6 +157,7 @@ public struct OrderChecker: InvariantChecker {
         if context.highatomicReserveSeen { return true }
         guard let mine = zone.pageblock(of: block.pfn)?.effectiveType,
               let theirs = zone.pageblock(of: buddy)?.effectiveType else { return false }
+        if mine == .isolate || theirs == .isolate { return true }
         return mine != theirs && (!mine.isMergeable || !theirs.isMergeable)
     }
 }
