@@ -89,6 +89,45 @@ struct SetMigratetypeIsolateTests {
         #expect(allocator.snapshot().zone(.normal).list(order: 3, .isolate) == [0])
     }
 
+    /// `unset_migratetype_isolate` on a pageblock that starts a free block of order
+    /// `pageblock_order + 1` (possible when `MAX_PAGE_ORDER − pageblock_order ≥ 2`, as here and
+    /// in `tiny`) clears the isolate bit of that first pageblock only, then frees the whole
+    /// block with the first pageblock's type. The second pageblock, still isolated, ends up
+    /// inside a MOVABLE free block and counted in `NR_FREE_PAGES` until it is un-isolated
+    /// itself, which splits the block again. This is the kernel's behaviour (callers
+    /// un-isolate whole ranges, pageblock by pageblock); the model keeps it.
+    ///
+    /// ```
+    ///   alloc 0/3, 8/3; isolate pb 0, pb 1; free both   0/4 on ISOLATE (I I), 16/4, 32/5
+    ///   unisolate pb 0      0/5 on MOVABLE, pageblocks M I M M: the transient state
+    ///   unisolate pb 1      0/5 split per pageblock and merged again: M M M M, head insertion
+    /// ```
+    @Test("un-isolating the first pageblock of a two-pageblock free block", arguments: implementations)
+    func unisolateFirstOfTwo(_ implementation: Implementation) {
+        let allocator = implementation.boot(LayoutProfiles.oneZone())
+        #expect(allocator.allocate(order: 3, gfp: .kernelMovable) == PFN(0))
+        #expect(allocator.allocate(order: 3, gfp: .kernelMovable) == PFN(8))
+        allocator.run(.isolatePageblock(pfn: PFN(0)))
+        allocator.run(.isolatePageblock(pfn: PFN(8)))
+        allocator.free(PFN(0), order: 3)
+        allocator.free(PFN(8), order: 3)
+        var zone = allocator.snapshot().zone(.normal)
+        #expect(zone.list(order: 4, .isolate) == [0])
+        #expect(zone.nrFreePages == 48)
+
+        allocator.run(.unisolatePageblock(pfn: PFN(0)))
+        zone = allocator.snapshot().zone(.normal)
+        #expect(zone.list(order: 5, .movable) == [32, 0])
+        #expect(Array(zone.pageblocks.prefix(2)) == [PageblockState(type: .movable), PageblockState(type: .movable, isolated: true)])
+        #expect(zone.nrFreePages == 64, "the isolated pageblock's pages are counted while inside the MOVABLE block")
+
+        allocator.run(.unisolatePageblock(pfn: PFN(8)))
+        zone = allocator.snapshot().zone(.normal)
+        #expect(zone.list(order: 5, .movable) == [0, 32])
+        #expect(zone.pageblockTypes == Array(repeating: .movable, count: 8))
+        #expect(zone.nrFreePages == 64)
+    }
+
     /// Refused, changing nothing: isolating twice, un-isolating a pageblock that is not
     /// isolated, a pageblock that straddles a zone's start (`x86-64-4g` DMA starts at pfn 1, so
     /// its first pageblock 0–511 is not wholly inside), and a pfn in no zone.
