@@ -8,8 +8,10 @@ struct AllocationContext {
     @usableFromInline let gfp: UInt32
     /// `ac->migratetype` (`gfp_migratetype`).
     @usableFromInline let migratetype: Int
-    /// `ac->highest_zoneidx` (`gfp_zone`), also the classzone of every lowmem_reserve check.
+    /// `ac->highest_zoneidx` (`gfp_zone`).
     @usableFromInline let highestZone: Int
+    /// The classzone of every lowmem_reserve check: `highestZone`.
+    @usableFromInline let classzone: Int
     /// The candidate zones (zonelist entries with index ≤ highest), preferred zone first.
     @usableFromInline let zonelist: UnsafeMutablePointer<Int>
     @usableFromInline let zonelistCount: Int
@@ -59,8 +61,10 @@ extension OptimizedPageAllocator {
         if global.pointee.mobilityGroupingDisabled { migratetype = MigrateIndex.unmovable }
         let thisNode = gfp & GFPBit.thisNode != 0 ? ZoneIndex.typeCount : 0
         let zonelist = cpuZonelists[cpu &* 2 &* ZoneIndex.typeCount &+ thisNode &+ highestZone]
+        var classzone = highestZone
+        if mutant(.classzoneIsPreferredZone), zonelist[-1] > 0 { classzone = zones[zonelist[0]].typeIndex }
         return AllocationContext(
-            cpu: cpu, order: order, gfp: gfp, migratetype: migratetype, highestZone: highestZone,
+            cpu: cpu, order: order, gfp: gfp, migratetype: migratetype, highestZone: highestZone, classzone: classzone,
             zonelist: zonelist, zonelistCount: zonelist[-1],
             usesPerCPULists: migratetype < MigrateIndex.pcpTypes)
     }
@@ -97,7 +101,7 @@ extension OptimizedPageAllocator {
                 flags &= ~AllocBit.noFragment
                 continue
             case .exhausted:
-                guard noFallback else { return nil }
+                guard noFallback, !mutant(.nofragmentKeptOnRetry) else { return nil }
                 flags &= ~AllocBit.noFragment
             }
         }
@@ -138,11 +142,11 @@ extension OptimizedPageAllocator {
     func zoneMayAllocate(_ zone: Zone, _ context: AllocationContext, flags: UInt32) -> Bool {
         if zone.pointee.flags & ZoneFlagBit.belowHigh == 0 {
             let high = zone.pointee.watermarkPages(WatermarkIndex.high)
-            if zoneWatermarkFast(zone, order: context.order, mark: high, highestZone: context.highestZone, flags: flags) { return true }
+            if zoneWatermarkFast(zone, order: context.order, mark: high, highestZone: context.classzone, flags: flags) { return true }
             zone.pointee.flags |= ZoneFlagBit.belowHigh
         }
         let mark = zone.pointee.watermarkPages(Int(flags & AllocBit.wmarkMask))
-        if zoneWatermarkFast(zone, order: context.order, mark: mark, highestZone: context.highestZone, flags: flags) { return true }
+        if zoneWatermarkFast(zone, order: context.order, mark: mark, highestZone: context.classzone, flags: flags) { return true }
         return flags & AllocBit.noWatermarks != 0
     }
 
