@@ -231,7 +231,7 @@ extension OptimizedPageAllocator {
     @inline(__always)
     func rmqueueZone(_ zone: Zone, _ context: AllocationContext, flags: UInt32) -> UInt32? {
         var index: UInt32?
-        if pcpAllowedOrder(context.order), context.usesPerCPULists {
+        if pcpAllowedOrder(context.order) {
             index = rmqueuePcplist(zone, context, flags: flags)
         }
         if index == nil {

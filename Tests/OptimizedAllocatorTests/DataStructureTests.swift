@@ -134,7 +134,14 @@ import Testing
         #expect(gfpZone(GFPFlags.highUserMovable.rawValue) == ZoneType.movable.rawValue)
         #expect(gfpZone(GFPFlags([.movable, .dma32]).rawValue) == ZoneType.dma32.rawValue)
         #expect(gfpZone(GFPFlags([.movable, .dma]).rawValue) == ZoneType.dma.rawValue)
-        #expect(gfpZone(GFPFlags([.dma, .dma32]).rawValue) == ZoneType.dma.rawValue, "GFP_ZONE_BAD reads as zone 0")
+        let allocator = OptimizedPageAllocator(profile: BuiltInProfiles.tiny)
+        for bad: GFPFlags in [[.dma, .dma32], [.dma, .highmem], [.dma32, .highmem], [.kernel, .movable, .reclaimable]] {
+            #expect(!allocator.isValidGFP(bad.rawValue))
+            #expect(allocator.apply(.allocate(cpu: CPUID(0), order: .zero, gfp: bad)) == .rejected(Rejection(.invalidGFP, pfn: nil)))
+        }
+        for good: GFPFlags in [.kernel, .atomic, .highUserMovable, .gfpDMA, .gfpDMA32, .transhuge, [.kernel, .reclaimable]] {
+            #expect(allocator.isValidGFP(good.rawValue))
+        }
     }
 
     @Test func kernelArithmetic() {
