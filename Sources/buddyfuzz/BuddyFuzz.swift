@@ -6,5 +6,5 @@ struct BuddyFuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "buddyfuzz",
         abstract: "Lockstep fuzzing of a model of the Linux 6.18 page allocator.",
-        subcommands: [ProfilesCommand.self, ShowCommand.self])
+        subcommands: [ProfilesCommand.self, ShowCommand.self, BenchCommand.self])
 }
