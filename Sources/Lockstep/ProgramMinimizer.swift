@@ -10,7 +10,8 @@ import BuddyVocabulary
 ///    1-minimal list (no single operation can be removed);
 /// 3. simpler arguments, one operation at a time: a smaller profile, lower orders, CPU 0,
 ///    GFP_KERNEL and fewer modifiers, the head page, index 0;
-/// 4. ddmin again, since simpler arguments often make more operations removable.
+/// 4. ddmin again, since simpler arguments often make more operations removable; steps 3 and 4
+///    repeat while they change the program (at most `Search.roundsMax` times).
 public struct ProgramMinimizer {
     public let runner: LockstepRunner
     /// A bound on runs, so minimization always ends.
@@ -22,24 +23,46 @@ public struct ProgramMinimizer {
     }
 
     /// The minimized program and its report, or nil when `program` passes.
+    ///
+    /// When the failure also shows with a full check after every operation, the search runs
+    /// that way: a state caught by a periodic check is then caught right after the operation
+    /// that made it, so the operations before the next periodic check can go. The result is
+    /// confirmed with the given runner (the last operation is always followed by a full check).
     public func minimize(_ program: Program, progress: @escaping (String) -> Void = { _ in }) -> (program: Program, report: RunReport)? {
         let report = runner.run(program)
         guard report.verdict != .passed else { return nil }
-        var search = Search(runner: runner, title: report.title, runLimit: runLimit, progress: progress)
         progress("minimize: \(program.operations.count) operations, keeping '\(report.title)'")
+        var configuration = runner.configuration
+        configuration.checkEvery = 1
+        let everyOperation = LockstepRunner(configuration: configuration)
+        if runner.configuration.checkEvery != 1, everyOperation.run(program).title == report.title {
+            progress("the failure shows with a full check after every operation: searching that way")
+            let minimized = search(program, with: everyOperation, title: report.title, progress: progress)
+            let confirmed = runner.run(minimized)
+            if confirmed.title == report.title { return (minimized, confirmed) }
+            progress("not confirmed with a full check every \(runner.configuration.checkEvery): searching again")
+        }
+        let minimized = search(program, with: runner, title: report.title, progress: progress)
+        return (minimized, runner.run(minimized))
+    }
+
+    func search(_ program: Program, with runner: LockstepRunner, title: String, progress: @escaping (String) -> Void) -> Program {
+        var search = Search(runner: runner, title: title, runLimit: runLimit, progress: progress)
         var current = program
-        if let index = report.failingOperationIndex, index + 1 < current.operations.count {
+        if let index = runner.run(program).failingOperationIndex, index + 1 < current.operations.count {
             var cut = current
             cut.operations.removeSubrange((index + 1)...)
             if search.fails(cut) { current = cut }
             progress("cut after the failing operation: \(current.operations.count) operations")
         }
         current = search.ddmin(current)
-        current = search.simplify(current)
-        current = search.ddmin(current)
-        let final = runner.run(current)
+        for _ in 0..<Search.roundsMax {
+            let before = current
+            current = search.ddmin(search.simplify(current))
+            if current == before || search.exhausted { break }
+        }
         progress("done: \(current.operations.count) operations after \(search.runs) runs")
-        return (current, final)
+        return current
     }
 }
 
@@ -52,6 +75,9 @@ struct Search {
     var runs = 0
 
     var exhausted: Bool { runs >= runLimit }
+
+    /// Rounds of simplification and ddmin, each of which may enable the other.
+    static let roundsMax = 4
 
     mutating func fails(_ program: Program) -> Bool {
         guard !exhausted else { return false }
@@ -131,24 +157,24 @@ enum Simplifications {
             if cpu != 0 { result.append(.allocate(cpu: 0, order: order, gfp: gfp)) }
             result += simpler(gfp).map { .allocate(cpu: cpu, order: order, gfp: $0) }
         case .free(let cpu, let allocation):
-            result += lower(cpu).map { .free(cpu: $0, allocation: allocation) } + lower(allocation).map { .free(cpu: cpu, allocation: $0) }
+            result += lower(cpu).map { .free(cpu: $0, allocation: allocation) } + lowerIndex(allocation).map { .free(cpu: cpu, allocation: $0) }
         case .getPage(let allocation, let page):
-            result += lower(page).map { .getPage(allocation: allocation, page: $0) } + lower(allocation).map { .getPage(allocation: $0, page: page) }
+            result += lower(page).map { .getPage(allocation: allocation, page: $0) } + lowerIndex(allocation).map { .getPage(allocation: $0, page: page) }
         case .putPage(let cpu, let allocation, let page):
             result += lower(page).map { .putPage(cpu: cpu, allocation: allocation, page: $0) }
             result += lower(cpu).map { .putPage(cpu: $0, allocation: allocation, page: page) }
-            result += lower(allocation).map { .putPage(cpu: cpu, allocation: $0, page: page) }
+            result += lowerIndex(allocation).map { .putPage(cpu: cpu, allocation: $0, page: page) }
         case .freeWithExtraReference(let cpu, let allocation):
             result += lower(cpu).map { .freeWithExtraReference(cpu: $0, allocation: allocation) }
-            result += lower(allocation).map { .freeWithExtraReference(cpu: cpu, allocation: $0) }
-        case .splitPage(let allocation): result += lower(allocation).map { .splitPage(allocation: $0) }
+            result += lowerIndex(allocation).map { .freeWithExtraReference(cpu: cpu, allocation: $0) }
+        case .splitPage(let allocation): result += lowerIndex(allocation).map { .splitPage(allocation: $0) }
         case .drainCPU(let cpu): result += [.drainAll] + lower(cpu).map { .drainCPU(cpu: $0) }
         case .vmstatTick(let cpu): result += lower(cpu).map { .vmstatTick(cpu: $0) }
         case .kswapdBalanced(let node): result += lower(node).map { .kswapdBalanced(node: $0) }
-        case .isolate(let block): result += lower(block).map { .isolate(block: $0) }
-        case .unisolate(let block): result += lower(block).map { .unisolate(block: $0) }
+        case .isolate(let block): result += lowerIndex(block).map { .isolate(block: $0) }
+        case .unisolate(let block): result += lowerIndex(block).map { .unisolate(block: $0) }
         case .invalid(let invalid):
-            result += lower(invalid.argument).map { .invalid(InvalidOperation(kind: invalid.kind, cpu: invalid.cpu, argument: $0)) }
+            result += lowerIndex(invalid.argument).map { .invalid(InvalidOperation(kind: invalid.kind, cpu: invalid.cpu, argument: $0)) }
             result += lower(invalid.cpu).map { .invalid(InvalidOperation(kind: invalid.kind, cpu: $0, argument: invalid.argument)) }
         case .drainAll, .sysctl: break
         }
@@ -159,6 +185,14 @@ enum Simplifications {
     static func lower(_ value: Int) -> [Int] {
         guard value > 0 else { return [] }
         return value / 2 > 0 ? [0, value / 2] : [0]
+    }
+
+    /// For an index taken modulo a count that is small after minimization: every small index
+    /// (a smaller value that names the same allocation or pageblock), then the value's half.
+    static func lowerIndex(_ value: Int) -> [Int] {
+        guard value > 0 else { return [] }
+        let small = Array(0..<min(value, 16))
+        return value / 2 >= 16 ? small + [value / 2] : small
     }
 
     static func simpler(_ gfp: GFPChoice) -> [GFPChoice] {

@@ -164,12 +164,16 @@ struct ProgressLine {
     var lastPlain: ContinuousClock.Instant?
     var shown = false
 
+    var latest: StressProgress?
+
     init(start: ContinuousClock.Instant, clock: ContinuousClock) {
         self.start = start
         self.clock = clock
+        lastPlain = start
     }
 
     mutating func show(_ progress: StressProgress) {
+        latest = progress
         let elapsed = clock.now - start
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-3)
         let rate = Double(progress.operations) / seconds
@@ -184,7 +188,12 @@ struct ProgressLine {
     }
 
     mutating func finish() {
-        if isTerminal && shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTerminal {
+            if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        } else if let latest {
+            lastPlain = nil
+            show(latest)
+        }
     }
 
     func formatted(_ rate: Double) -> String {
