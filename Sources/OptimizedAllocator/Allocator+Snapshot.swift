@@ -5,8 +5,12 @@ extension OptimizedPageAllocator {
     public func snapshot() -> StateSnapshot {
         var zoneSnapshots: [ZoneSnapshot] = []
         var allocated: [AllocatedBlock] = []
+        let listedZones = profile.allZones.map(\.id)
         for zoneIndex in 0..<zoneCount {
             let zone = zones + zoneIndex
+            // The frame tables keep every zone type of every node; the snapshot lists the zones
+            // the profile names, as `StateSnapshot.zones` is defined.
+            guard listedZones.contains(zone.pointee.id) else { continue }
             zoneSnapshots.append(zoneSnapshot(zone))
             allocated.append(contentsOf: allocatedBlocks(zone))
         }
