@@ -6,5 +6,12 @@ struct BuddyFuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "buddyfuzz",
         abstract: "Lockstep fuzzing of a model of the Linux 6.18 page allocator.",
-        subcommands: [ProfilesCommand.self, ShowCommand.self, BenchCommand.self])
+        subcommands: [
+            ProfilesCommand.self, ShowCommand.self, BenchCommand.self,
+            RunCommand.self,
+            StressCommand.self,
+            ReplayCommand.self,
+            FmtCommand.self,
+            MinimizeCommand.self,
+        ])
 }
