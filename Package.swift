@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "OptimizedAllocator", targets: ["OptimizedAllocator"]),
         .library(name: "Lockstep", targets: ["Lockstep"]),
         .library(name: "BuddyFormats", targets: ["BuddyFormats"]),
+        .executable(name: "fuzz-lockstep", targets: ["FuzzLockstep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +36,14 @@ let package = Package(
                 "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // libFuzzer's driver, declared weak: fuzz targets also link (as replayers) without it.
+        .target(name: "CLibFuzzer", path: "FuzzTargets/CLibFuzzer"),
+        // libFuzzer targets. `buddyfuzz fuzz` builds them instrumented into `.build-fuzz`.
+        .executableTarget(
+            name: "FuzzLockstep",
+            dependencies: ["BuddyVocabulary", "CLibFuzzer"],
+            path: "FuzzTargets/lockstep"
         ),
         // Scenario tests per rule family; every body runs against both allocators.
         .testTarget(
