@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Lockstep", targets: ["Lockstep"]),
         .library(name: "BuddyFormats", targets: ["BuddyFormats"]),
         .executable(name: "fuzz-lockstep", targets: ["FuzzLockstep"]),
+        .executable(name: "fuzz-formats", targets: ["FuzzFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,10 +41,23 @@ let package = Package(
         // libFuzzer's driver, declared weak: fuzz targets also link (as replayers) without it.
         .target(name: "CLibFuzzer", path: "FuzzTargets/CLibFuzzer"),
         // libFuzzer targets. `buddyfuzz fuzz` builds them instrumented into `.build-fuzz`.
+        // Findings, the operation-level mutator and the replay driver shared by the fuzz targets.
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["BuddyVocabulary", "Lockstep", "CLibFuzzer"],
+            path: "FuzzTargets/Support"
+        ),
         .executableTarget(
             name: "FuzzLockstep",
-            dependencies: ["BuddyVocabulary", "CLibFuzzer"],
-            path: "FuzzTargets/lockstep"
+            dependencies: ["BuddyVocabulary", "FuzzSupport", "CLibFuzzer"],
+            path: "FuzzTargets/lockstep",
+            exclude: ["lockstep.dict"]
+        ),
+        .executableTarget(
+            name: "FuzzFormats",
+            dependencies: ["BuddyVocabulary", "FuzzSupport"],
+            path: "FuzzTargets/formats",
+            exclude: ["formats.dict"]
         ),
         // Scenario tests per rule family; every body runs against both allocators.
         .testTarget(
