@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "buddyfuzz",
             dependencies: [
-                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep",
+                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep", "FuzzSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

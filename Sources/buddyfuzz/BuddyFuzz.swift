@@ -6,7 +6,10 @@ struct BuddyFuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "buddyfuzz",
         abstract: "Lockstep fuzzing of a model of the Linux 6.18 page allocator.",
-        subcommands: [ProfilesCommand.self])
+        subcommands: [
+            ProfilesCommand.self,
+            FuzzCommand.self,
+        ])
 }
 
 struct ProfilesCommand: ParsableCommand {
