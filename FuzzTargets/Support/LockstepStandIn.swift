@@ -128,3 +128,23 @@ public final class LockstepRunner {
         return RunReport(verdict: .passed, title: "passed", operationsRun: program.operations.count, text: "passed\n")
     }
 }
+
+/// Shrinks a failing program by operations while it keeps the same failure title.
+public enum ProgramMinimizer {
+    public static func minimize(_ program: Program, runner: LockstepRunner, progress: (String) -> Void = { _ in }) -> Program {
+        let title = runner.run(program).title
+        var current = program
+        var index = 0
+        while index < current.operations.count {
+            var candidate = current
+            candidate.operations.remove(at: index)
+            if runner.run(candidate).title == title {
+                current = candidate
+                progress("\(current.operations.count) operations")
+            } else {
+                index += 1
+            }
+        }
+        return current
+    }
+}

@@ -9,6 +9,7 @@ struct BuddyFuzz: ParsableCommand {
         subcommands: [
             ProfilesCommand.self,
             FuzzCommand.self,
+            TriageCommand.self,
         ])
 }
 
