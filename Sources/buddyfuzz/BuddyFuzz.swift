@@ -10,6 +10,7 @@ struct BuddyFuzz: ParsableCommand {
             ProfilesCommand.self,
             FuzzCommand.self,
             TriageCommand.self,
+            CampaignCommand.self,
         ])
 }
 

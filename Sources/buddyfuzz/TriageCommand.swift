@@ -67,7 +67,7 @@ struct TriageReport: Codable {
 
     func write(markdownTo markdownPath: String, jsonTo jsonPath: String) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
             try FileManager.default.createDirectory(atPath: (markdownPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(markdown.utf8).write(to: URL(fileURLWithPath: markdownPath))
