@@ -51,6 +51,10 @@ public enum RejectionReason: String, CaseIterable, Hashable, Sendable, Codable {
     case pageblockOutsideZone = "pageblock-outside-zone"
     /// A sysctl value outside the range the kernel's handler accepts (`proc_dointvec_minmax`).
     case sysctlOutOfRange = "sysctl-out-of-range"
+    /// A gfp mask a debug kernel traps on: two of `__GFP_DMA`, `__GFP_DMA32`, `__GFP_HIGHMEM`
+    /// (`GFP_ZONE_BAD` in `gfp_zone`), or `__GFP_MOVABLE` with `__GFP_RECLAIMABLE`
+    /// (`gfp_migratetype`, which would yield MIGRATE_HIGHATOMIC).
+    case invalidGFP = "invalid-gfp"
 
     /// The message the kernel prints for this check (or the nearest equivalent).
     public var kernelMessage: String {
@@ -66,6 +70,7 @@ public enum RejectionReason: String, CaseIterable, Hashable, Sendable, Codable {
         case .isolationState: "WARN: pageblock already in that isolation state"
         case .pageblockOutsideZone: "pageblock not wholly inside one zone"
         case .sysctlOutOfRange: "EINVAL: sysctl value out of range"
+        case .invalidGFP: "VM_BUG_ON(GFP_ZONE_BAD) / VM_WARN_ON(GFP_MOVABLE_MASK): invalid gfp mask"
         }
     }
 }

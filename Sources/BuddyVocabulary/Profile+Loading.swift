@@ -64,10 +64,17 @@ private struct JSONFieldReader {
             if let fallback { return fallback }
             throw fail(field, "is required")
         }
-        guard !(raw is Bool), let number = raw as? NSNumber, let value = Int(exactly: number.doubleValue),
+        guard !Self.isJSONBoolean(raw), let number = raw as? NSNumber, let value = Int(exactly: number.doubleValue),
               abs(value) < 1 << 53
         else { throw fail(field, "must be an integer") }
         return value
+    }
+
+    /// True for JSON `true`/`false` only. `raw is Bool` is not enough: on Linux the numbers 0
+    /// and 1 bridge to `Bool` as well; JSON booleans are the NSNumbers of C type `char`.
+    static func isJSONBoolean(_ raw: Any) -> Bool {
+        guard let number = raw as? NSNumber else { return raw is Bool }
+        return String(cString: number.objCType) == "c"
     }
 
     func optionalInt(_ object: [String: Any], _ key: String, _ path: String) throws(ProfileError) -> Int? {
@@ -77,7 +84,7 @@ private struct JSONFieldReader {
 
     func bool(_ object: [String: Any], _ key: String, _ path: String, default fallback: Bool) throws(ProfileError) -> Bool {
         guard let raw = object[key] else { return fallback }
-        guard let value = raw as? Bool else { throw fail(path.isEmpty ? key : "\(path).\(key)", "must be true or false") }
+        guard Self.isJSONBoolean(raw), let value = raw as? Bool else { throw fail(path.isEmpty ? key : "\(path).\(key)", "must be true or false") }
         return value
     }
 
