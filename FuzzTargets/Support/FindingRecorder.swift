@@ -64,7 +64,7 @@ public struct FindingReport {
             title: \(report.title)
             input: \(paths.input)
             program: \(paths.program)
-            profile: \(program.profileName)
+            profile: \(program.profile.name)
             seed: \(program.seed)
             operations: \(report.operationsRun) run of \(program.operations.count)
 

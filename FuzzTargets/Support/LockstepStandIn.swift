@@ -8,11 +8,11 @@ import BuddyVocabulary
 
 /// A decoded fuzz input: the profile it runs on, its seed and its operations.
 public struct Program: Hashable, Sendable {
-    public var profileName: String
+    public var profile: Profile
     public var seed: UInt64
     public var operations: [Operation]
-    public init(profileName: String, seed: UInt64, operations: [Operation]) {
-        self.profileName = profileName
+    public init(profile: Profile, seed: UInt64, operations: [Operation]) {
+        self.profile = profile
         self.seed = seed
         self.operations = operations
     }
@@ -20,12 +20,12 @@ public struct Program: Hashable, Sendable {
 
 /// Bytes to program and back: any bytes decode to a valid program of fixed-size records.
 public enum ProgramCodec {
-    static let profiles = ["tiny", "tiny-numa"]
+    static let profiles = [BuiltInProfiles.tiny, BuiltInProfiles.tinyNUMA]
     static let headerSize = 2
     static let recordSize = 6
 
     public static func decode(_ bytes: [UInt8]) -> Program {
-        let profileName = profiles[Int(bytes.first ?? 0) % profiles.count]
+        let profile = profiles[Int(bytes.first ?? 0) % profiles.count]
         let seed = UInt64(bytes.count > 1 ? bytes[1] : 0)
         var operations: [Operation] = []
         var index = headerSize
@@ -33,11 +33,11 @@ public enum ProgramCodec {
             operations.append(operation(Array(bytes[index..<(index + recordSize)])))
             index += recordSize
         }
-        return Program(profileName: profileName, seed: seed, operations: operations)
+        return Program(profile: profile, seed: seed, operations: operations)
     }
 
     public static func encode(_ program: Program) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(profiles.firstIndex(of: program.profileName) ?? 0), UInt8(truncatingIfNeeded: program.seed)]
+        var bytes: [UInt8] = [UInt8(profiles.firstIndex(of: program.profile) ?? 0), UInt8(truncatingIfNeeded: program.seed)]
         for operation in program.operations { bytes += record(operation) }
         return bytes
     }
@@ -77,11 +77,11 @@ public enum ProgramText {
     public static func parse(_ text: String, source: String) throws -> Program {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first == "buddyfuzz ops v1" else { throw ProgramTextError(description: "\(source):1: expected 'buddyfuzz ops v1'") }
-        return Program(profileName: "tiny", seed: 0, operations: [])
+        return Program(profile: BuiltInProfiles.tiny, seed: 0, operations: [])
     }
 
     public static func render(_ program: Program) -> String {
-        var text = "buddyfuzz ops v1\nprofile \(program.profileName)\nseed \(program.seed)\n"
+        var text = "buddyfuzz ops v1\nprofile \(program.profile.name)\nseed \(program.seed)\n"
         for operation in program.operations { text += "\(operation)\n" }
         return text
     }

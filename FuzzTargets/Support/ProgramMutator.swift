@@ -26,7 +26,7 @@ public struct ProgramMutator: Sendable {
         self.byteMutator = byteMutator
         let empty = ProgramCodec.encode(ProgramCodec.decode([]))
         let probe = ProgramCodec.decode([UInt8](repeating: 0, count: 4096))
-        let single = ProgramCodec.encode(Program(profileName: probe.profileName, seed: probe.seed, operations: Array(probe.operations.prefix(1))))
+        let single = ProgramCodec.encode(Program(profile: probe.profile, seed: probe.seed, operations: Array(probe.operations.prefix(1))))
         headerSize = empty.count
         recordSize = max(1, single.count - empty.count)
     }
@@ -91,7 +91,7 @@ public struct ProgramMutator: Sendable {
         case .changeHeader:
             let header = (0..<headerSize).map { _ in UInt8.random(in: 0...255, using: &random) }
             let decoded = ProgramCodec.decode(header)
-            program.profileName = decoded.profileName
+            program.profile = decoded.profile
             program.seed = decoded.seed
         case .bytes:
             break
@@ -109,7 +109,7 @@ public struct ProgramMutator: Sendable {
 
     /// A fresh operation: one random record decoded under the program's own header.
     func randomOperation(_ program: Program, using random: inout SplitMix64) -> ProgramOperation {
-        var bytes = ProgramCodec.encode(Program(profileName: program.profileName, seed: program.seed, operations: []))
+        var bytes = ProgramCodec.encode(Program(profile: program.profile, seed: program.seed, operations: []))
         while bytes.count < headerSize + recordSize { bytes.append(UInt8.random(in: 0...255, using: &random)) }
         return ProgramCodec.decode(bytes).operations.first ?? program.operations.first!
     }
