@@ -64,14 +64,14 @@ struct CampaignCommand: ParsableCommand {
         let workspace = try FuzzWorkspace()
         let builder = FuzzBuilder(workspace: workspace, sanitizer: FuzzSanitizer(rawValue: sanitizer)!)
         if !noBuild { try builder.build(targets) }
-        let outputFolder = workspace.relative(URL(fileURLWithPath: output).standardizedFileURL.path)
+        let outputFolder = workspace.relativeToRoot(output)
         try FileManager.default.createDirectory(atPath: workspace.path(outputFolder), withIntermediateDirectories: true)
         var report = CampaignReport(budgetSeconds: time, jobs: jobs, plantedDivergence: plantedDivergence, targets: [])
         for (target, seconds) in CampaignBudget.shares(of: time, among: targets) {
             let runner = CampaignTargetRun(
                 workspace: workspace, builder: builder, target: target, seconds: seconds, jobs: jobs,
                 outputFolder: outputFolder, plantedDivergence: plantedDivergence, merge: !noMerge)
-            if let restore { try runner.restoreCorpus(from: restore) }
+            if let restore { try runner.restoreCorpus(from: workspace.relativeToRoot(restore)) }
             report.targets.append(try runner.run())
         }
         try report.write(to: workspace.path(outputFolder))

@@ -34,6 +34,9 @@ struct FuzzCommand: ParsableCommand {
     @Option(help: "The writable corpus folder (default .fuzz-out/corpus/TARGET).")
     var corpus: String?
 
+    @Option(help: "The findings folder (default findings/TARGET).")
+    var findings: String?
+
     @Flag(help: "Turn on the runner's planted divergence (the canary the fuzzer must find).")
     var plantedDivergence = false
 
@@ -67,16 +70,18 @@ struct FuzzCommand: ParsableCommand {
         let builder = FuzzBuilder(workspace: workspace, sanitizer: FuzzSanitizer(rawValue: sanitizer)!)
         if !noBuild { try builder.build([target]) }
         let settings = FuzzSettings(
-            findingsDirectory: workspace.findings(target), plantedDivergence: plantedDivergence,
+            findingsDirectory: findings.map(workspace.relativeToRoot) ?? workspace.findings(target), plantedDivergence: plantedDivergence,
             mutator: FuzzSettings.MutatorMode(rawValue: mutator)!)
         let session = LibFuzzerSession(workspace: workspace, target: target, binary: builder.binary(target), settings: settings)
         var flags = ["-max_total_time=\(time)"]
         if jobs > 1 { flags.append("-fork=\(jobs)") }
-        let writable = corpus.map { workspace.relative(URL(fileURLWithPath: $0).standardizedFileURL.path) } ?? workspace.workCorpus(target)
+        let writable = corpus.map(workspace.relativeToRoot) ?? workspace.workCorpus(target)
         let corpora = writable == workspace.seedCorpus(target) ? [writable] : [writable, workspace.seedCorpus(target)]
         log("target \(target), sanitizer \(sanitizer), mutator \(mutator), \(time) s, \(jobs) job(s)\(plantedDivergence ? ", planted divergence on" : "")")
         let stats = try session.run(corpora: corpora, flags: flags + libFuzzerFlags, echo: true, logPath: nil)
-        let summary = FuzzSummary(target: target, binary: builder.binary(target), stats: stats, corpus: writable, workspace: workspace)
+        let summary = FuzzSummary(
+            target: target, binary: builder.binary(target), stats: stats, corpus: writable,
+            findings: settings.findingsDirectory, workspace: workspace)
         FileHandle.standardError.write(Data(summary.text.utf8))
         return summary.exitStatus()
     }
@@ -88,6 +93,7 @@ struct FuzzSummary {
     let binary: String
     let stats: LibFuzzerStats
     let corpus: String
+    let findings: String
     let workspace: FuzzWorkspace
 
     var text: String {
@@ -98,7 +104,7 @@ struct FuzzSummary {
             "exec/s           \(stats.executionsPerSecond)",
             "corpus           \(stats.corpusSize) inputs in \(relative(corpus)) (\(stats.newInputs) new)",
             "coverage         \(stats.coverage) edges, \(stats.features) features",
-            "findings         \(stats.newFindings.count) new in \(relative(workspace.findings(target)))",
+            "findings         \(stats.newFindings.count) new in \(findings)",
         ]
         for finding in stats.newFindings {
             let absolute = workspace.path(finding)

@@ -43,6 +43,11 @@ struct FuzzWorkspace {
         let prefix = root.path + "/"
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
+    /// A path given on the command line (relative to the working folder), relative to the root.
+    func relativeToRoot(_ argument: String) -> String {
+        relative(URL(fileURLWithPath: argument).standardizedFileURL.path)
+    }
+
     // Relative to the root, where fuzz targets run, so reports name files the way a user types them.
     func seedCorpus(_ target: String) -> String { "corpus/\(target)" }
     func workCorpus(_ target: String) -> String { ".fuzz-out/corpus/\(target)" }

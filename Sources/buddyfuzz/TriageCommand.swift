@@ -21,7 +21,7 @@ struct TriageCommand: ParsableCommand {
     func run() throws {
         do {
             let workspace = try FuzzWorkspace()
-            let path = workspace.relative(URL(fileURLWithPath: folder).standardizedFileURL.path)
+            let path = workspace.relativeToRoot(folder)
             let artifacts = FindingFiles.artifacts(in: workspace.path(path)).map(workspace.relative)
             let buckets = TriageRun(workspace: workspace, plantedDivergence: plantedDivergence, minimize: !noMinimize).run(artifacts)
             let report = TriageReport(buckets: buckets)
