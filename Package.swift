@@ -50,12 +50,11 @@ let package = Package(
         .executableTarget(
             name: "FuzzLockstep",
             dependencies: ["BuddyVocabulary", "FuzzSupport", "CLibFuzzer"],
-            path: "FuzzTargets/lockstep",
-            exclude: ["lockstep.dict"]
+            path: "FuzzTargets/lockstep"
         ),
         .executableTarget(
             name: "FuzzFormats",
-            dependencies: ["BuddyVocabulary", "FuzzSupport"],
+            dependencies: ["BuddyVocabulary", "BuddyFormats", "FuzzSupport"],
             path: "FuzzTargets/formats",
             exclude: ["formats.dict"]
         ),
