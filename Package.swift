@@ -69,6 +69,11 @@ let package = Package(
             dependencies: ["BuddyVocabulary", "ReferenceAllocator", "BuddyFormats"],
             resources: [.copy("Fixtures")]
         ),
+        // The fuzzing plumbing: reproducers, the mutator, libFuzzer output, triage, campaign reports.
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: ["BuddyVocabulary", "FuzzSupport", "buddyfuzz"]
+        ),
         // Encodings, checkers, lockstep runs, corpus replay, determinism, the CLI end to end.
         .testTarget(
             name: "LockstepTests",
