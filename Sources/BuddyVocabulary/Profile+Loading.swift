@@ -38,13 +38,6 @@ extension Profile {
         }
         return try load(json: data, source: nameOrPath)
     }
-
-    /// The profile as pretty, key-sorted JSON (byte-stable).
-    public func jsonData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return (try? encoder.encode(self)) ?? Data()
-    }
 }
 
 /// Reads the profile's JSON tree by hand so that every error can name its field path.

@@ -1,8 +1,9 @@
 import ArgumentParser
 import BuddyFormats
 import BuddyVocabulary
+import ReferenceAllocator
 
-extension ProcFile: ExpressibleByArgument {}
+extension StateFormat: ExpressibleByArgument {}
 
 /// Boots the reference allocator on a profile and prints its state in a kernel format.
 struct ShowCommand: ParsableCommand {
@@ -14,16 +15,16 @@ struct ShowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A built-in profile (see 'buddyfuzz profiles') or a profile JSON file.", valueName: "name|file"))
     var profile: String
 
-    @Option(help: ArgumentHelp("What to print: \(ProcFile.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
-    var format: ProcFile
+    @Option(help: ArgumentHelp("What to print.", valueName: "format"))
+    var format: StateFormat
 
     func run() throws {
-        let profile = try Self.loadProfile(profile)
-        throw ValidationError("no allocator is available to boot \(profile.name) yet")
+        let allocator = ReferencePageAllocator(profile: try Self.loadProfile(profile))
+        print(Self.render(format, of: allocator), terminator: "")
     }
 
     /// The render of a booted allocator's current state.
-    static func render(_ format: ProcFile, of allocator: any PageAllocator) -> String {
+    static func render(_ format: StateFormat, of allocator: any PageAllocator) -> String {
         format.render(allocator.snapshot(), profile: allocator.profile)
     }
 

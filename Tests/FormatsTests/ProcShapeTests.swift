@@ -104,3 +104,15 @@ import Testing
         #expect(zoneinfo.contains("    cpu: 1\n              count:    0\n              high:     0\n              batch:    1\n              high_min: 0\n              high_max: 0\n"))
     }
 }
+
+@Suite struct StateFormatTests {
+    @Test func everyFormatRendersItsFile() {
+        let snapshot = FixtureMachine.snapshot()
+        let profile = FixtureMachine.profile
+        #expect(StateFormat.allCases.map(\.rawValue) == ["buddyinfo", "pagetypeinfo", "zoneinfo", "free-areas"])
+        #expect(StateFormat.buddyinfo.render(snapshot, profile: profile) == Buddyinfo.render(snapshot, profile: profile))
+        #expect(StateFormat.pagetypeinfo.render(snapshot, profile: profile) == Pagetypeinfo.render(snapshot, profile: profile))
+        #expect(StateFormat.zoneinfo.render(snapshot, profile: profile) == Zoneinfo.render(snapshot, profile: profile))
+        #expect(StateFormat.freeAreas.render(snapshot, profile: profile) == FreeAreas.render(snapshot, profile: profile))
+    }
+}

@@ -1,7 +1,7 @@
 import BuddyVocabulary
 
-/// The state renders, by the name the command line uses.
-public enum ProcFile: String, CaseIterable, Sendable {
+/// The renders of an allocator state, by the name the command line uses (`buddyfuzz show --format`).
+public enum StateFormat: String, CaseIterable, Sendable {
     /// `/proc/buddyinfo`
     case buddyinfo
     /// `/proc/pagetypeinfo`
