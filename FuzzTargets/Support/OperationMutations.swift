@@ -26,6 +26,8 @@ enum OperationMutations {
         case (.changeCPU, .vmstatTick): .vmstatTick(cpu: randomCPU(using: &random))
         case let (.changeGFP, .allocate(cpu, order, gfp)):
             .allocate(cpu: cpu, order: order, gfp: gfp.symmetricDifference(interestingFlags.randomElement(using: &random)!))
+        case let (.changeTarget, .freePages(cpu, pfn, order)): .freePages(cpu: cpu, pfn: pfn.advanced(by: order.pageCount), order: order)
+        case let (.changeTarget, .splitPage(pfn, order)): .splitPage(pfn: pfn.advanced(by: order.pageCount), order: order)
         default: operation
         }
     }

@@ -9,7 +9,7 @@ public struct ProgramMutator: Sendable {
     /// A mutation of the operation list, or the byte fallback.
     public enum Mutation: CaseIterable, Sendable {
         case insertOperation, deleteOperations, duplicateOperations, swapOperations, moveOperation
-        case changeOrder, changeCPU, changeGFP, changeHeader, bytes
+        case changeOrder, changeCPU, changeGFP, changeTarget, changeHeader, bytes
     }
 
     /// libFuzzer's byte mutator (`LLVMFuzzerMutate`): mutates `bytes[0..<size]` in place within
@@ -84,7 +84,7 @@ public struct ProgramMutator: Sendable {
             guard !operations.isEmpty else { break }
             let moved = operations.remove(at: Int.random(in: operations.indices, using: &random))
             operations.insert(moved, at: Int.random(in: 0...operations.count, using: &random))
-        case .changeOrder, .changeCPU, .changeGFP:
+        case .changeOrder, .changeCPU, .changeGFP, .changeTarget:
             guard !operations.isEmpty else { break }
             let index = Int.random(in: operations.indices, using: &random)
             operations[index] = OperationMutations.change(mutation, of: operations[index], using: &random)
