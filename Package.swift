@@ -44,7 +44,7 @@ let package = Package(
         // Findings, the operation-level mutator and the replay driver shared by the fuzz targets.
         .target(
             name: "FuzzSupport",
-            dependencies: ["BuddyVocabulary", "Lockstep", "CLibFuzzer"],
+            dependencies: ["BuddyVocabulary", "BuddyFormats", "Lockstep", "CLibFuzzer"],
             path: "FuzzTargets/Support"
         ),
         .executableTarget(
@@ -54,7 +54,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzFormats",
-            dependencies: ["BuddyVocabulary", "BuddyFormats", "FuzzSupport"],
+            dependencies: ["FuzzSupport"],
             path: "FuzzTargets/formats",
             exclude: ["formats.dict"]
         ),
