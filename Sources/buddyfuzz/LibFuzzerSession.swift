@@ -65,7 +65,10 @@ struct LibFuzzerSession {
         if let logPath { try? logData.write(to: URL(fileURLWithPath: workspace.path(logPath))) }
         var stats = parser.stats
         stats.exitStatus = status
-        stats.newFindings = FindingFiles.artifacts(in: findings).filter { !findingsBefore.contains($0) }.map(workspace.relative)
+        // An input found again has the same name as before: libFuzzer still names it.
+        let written = parser.writtenArtifacts.map { workspace.relative(workspace.path($0)) }
+        let created = FindingFiles.artifacts(in: findings).filter { !findingsBefore.contains($0) }.map(workspace.relative)
+        stats.newFindings = Array(Set(created + written)).sorted()
         stats.corpusSize = FindingFiles.regularFiles(in: workspace.path(corpora[0])).count
         return stats
     }
@@ -91,6 +94,8 @@ struct LibFuzzerStats: Codable, Equatable {
 /// Reads libFuzzer's status lines (plain and `-fork` forms) and its final `stat::` block.
 struct LibFuzzerOutputParser {
     private(set) var stats = LibFuzzerStats()
+    /// Paths from libFuzzer's "Test unit written to PATH" lines.
+    private(set) var writtenArtifacts: [String] = []
     private var pending = ""
 
     mutating func consume(_ chunk: Data) {
@@ -113,6 +118,8 @@ struct LibFuzzerOutputParser {
             parseFinal(line)
         } else if line.hasPrefix("Done "), let runs = Int(line.split(separator: " ")[1]) {
             stats.executions = max(stats.executions, runs)
+        } else if let range = line.range(of: "Test unit written to ") {
+            writtenArtifacts.append(String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces))
         }
     }
 

@@ -21,6 +21,8 @@ struct CampaignTests {
         #expect(parser.stats.executions == 30110)
         #expect(parser.stats.executionsPerSecond == 15055)
         #expect(parser.stats.newInputs == 171)
+        parser.consume(Data("artifact_prefix='findings/lockstep/'; Test unit written to findings/lockstep/crash-01ab\n".utf8))
+        #expect(parser.writtenArtifacts == ["findings/lockstep/crash-01ab"])
     }
 
     @Test("The budget gives the lockstep target three quarters, every target at least a second")
