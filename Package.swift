@@ -31,10 +31,15 @@ let package = Package(
             name: "Lockstep",
             dependencies: ["BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats"]
         ),
+        // Seeded benchmark workloads run on both allocators (`buddyfuzz bench`).
+        .target(
+            name: "Benchmarks",
+            dependencies: ["BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator"]
+        ),
         .executableTarget(
             name: "buddyfuzz",
             dependencies: [
-                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep", "FuzzSupport",
+                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep", "Benchmarks", "FuzzSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +67,11 @@ let package = Package(
         .testTarget(
             name: "AllocatorTests",
             dependencies: ["BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator"]
+        ),
+        // The optimized allocator's own data structures, seam and self-consistency.
+        .testTarget(
+            name: "OptimizedAllocatorTests",
+            dependencies: ["BuddyVocabulary", "OptimizedAllocator"]
         ),
         // Renders compared with text captured from a real Linux 6.18 /proc.
         .testTarget(

@@ -5,7 +5,8 @@
 /// Lists are given in list order (head first), because list order decides which block the next
 /// allocation takes.
 public struct StateSnapshot: Hashable, Sendable, Codable {
-    /// Every zone of every node, populated or not, in (node, zone index) order.
+    /// Every zone the profile lists (`Profile.allZones`), populated or not, in (node, zone index)
+    /// order. Zone types a node does not list are not in the snapshot.
     public var zones: [ZoneSnapshot]
     /// Every allocated block (pages out of the allocator's hands), sorted by PFN.
     public var allocated: [AllocatedBlock]

@@ -123,14 +123,11 @@ extension ReferencePageAllocator {
         zone.freeArea[order].freeList[migratetype.rawValue].first
     }
 
-    /// `page_is_buddy(page, buddy, order)`: the buddy is PageBuddy of exactly `order` and in the
-    /// same zone as the page. A pfn outside every zone's span has no zone in the model, so it
-    /// is never a buddy and never matches.
-    func pageIsBuddy(page: PFN, buddy: PFN, order: Int) -> Bool {
-        guard let buddyZone = zone(containing: buddy), let pageZone = zone(containing: page), buddyZone === pageZone else {
-            return false
-        }
-        if case .buddy(let buddyOrder, _) = buddyZone[buddy], buddyOrder == order { return true }
-        return false
+    /// `page_is_buddy(page, buddy, order)` for a page of `zone`: the buddy is PageBuddy of exactly
+    /// `order` and in the same zone, that is, inside `zone`'s span. A pfn outside every zone's
+    /// span has no zone in the model.
+    func pageIsBuddy(_ zone: Zone, buddy: PFN, order: Int) -> Bool {
+        guard zone.spans(buddy), case .buddy(let buddyOrder, _) = zone[buddy] else { return false }
+        return buddyOrder == order
     }
 }

@@ -88,7 +88,7 @@ extension ReferencePageAllocator {
         accountFreepages(zone, 1 << order, migratetype)
         while order < maxPageOrder {
             buddyPfn = pfn.buddy(atOrder: Order(order))
-            guard pageIsBuddy(page: pfn, buddy: buddyPfn, order: order) else { break }
+            guard pageIsBuddy(zone, buddy: buddyPfn, order: order) else { break }
             var buddyMigratetype = migratetype
             if order >= pageblockOrder {
                 buddyMigratetype = pageblockMigratetype(zone, buddyPfn)
@@ -103,18 +103,21 @@ extension ReferencePageAllocator {
             pfn = PFN(buddyPfn.rawValue & pfn.rawValue)
             order += 1
         }
-        let tail = toTail || buddyMergeLikely(pfn, buddyPfn: buddyPfn, order: order)
+        let tail = toTail || buddyMergeLikely(zone, pfn, buddyPfn: buddyPfn, order: order)
         addToFreeList(zone, pfn, order: order, migratetype, toTail: tail)
     }
 
     /// `buddy_merge_likely`: below `MAX_PAGE_ORDER - 1`, true when the buddy of the would-be
     /// next-order block (`pfn & buddy_pfn`) is a free block of order + 1, so that freeing the
     /// missing piece soon would merge two levels up: such a block goes to the list's tail.
-    func buddyMergeLikely(_ pfn: PFN, buddyPfn: PFN, order: Int) -> Bool {
+    /// The would-be block may start below the zone (when the last buddy was), so its zone is
+    /// looked up.
+    func buddyMergeLikely(_ zone: Zone, _ pfn: PFN, buddyPfn: PFN, order: Int) -> Bool {
         if order >= maxPageOrder - 1 { return false }
         let higherPagePfn = PFN(buddyPfn.rawValue & pfn.rawValue)
         let higherBuddyPfn = higherPagePfn.buddy(atOrder: Order(order + 1))
-        return pageIsBuddy(page: higherPagePfn, buddy: higherBuddyPfn, order: order + 1)
+        guard let higherZone = zone.spans(higherPagePfn) ? zone : self.zone(containing: higherPagePfn) else { return false }
+        return pageIsBuddy(higherZone, buddy: higherBuddyPfn, order: order + 1)
     }
 
     /// `pcp_allowed_order`: orders up to `PAGE_ALLOC_COSTLY_ORDER` and `HPAGE_PMD_ORDER`.

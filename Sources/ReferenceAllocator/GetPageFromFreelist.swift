@@ -7,10 +7,22 @@ struct AllocationContext {
     let highestZone: ZoneType
     /// `ac->migratetype` (`gfp_migratetype`).
     let migratetype: Migratetype
-    /// The zones of `ac->zonelist` with an index up to `highestZone`, in zonelist order.
+    /// `ac->zonelist`; iterations skip the zones above `highestZone`
+    /// (`for_next_zone_zonelist_nodemask`).
     let zonelist: [Zone]
-    /// `ac->preferred_zoneref`: the first of them.
-    var preferredZone: Zone? { zonelist.first }
+    /// `ac->preferred_zoneref` (`first_zones_zonelist`): the first zone up to `highestZone`.
+    let preferredZone: Zone?
+
+    init(cpu: CPUID, highestZone: ZoneType, migratetype: Migratetype, zonelist: [Zone]) {
+        self.cpu = cpu
+        self.highestZone = highestZone
+        self.migratetype = migratetype
+        self.zonelist = zonelist
+        preferredZone = zonelist.first { $0.id.type <= highestZone }
+    }
+
+    /// Whether an iteration over the zonelist visits `zone`.
+    func allows(_ zone: Zone) -> Bool { zone.id.type <= highestZone }
 }
 
 extension ReferencePageAllocator {
@@ -46,10 +58,9 @@ extension ReferencePageAllocator {
 
     /// `prepare_alloc_pages`: the highest zone, the requested type and the zonelist.
     private func prepareAllocPages(cpu: CPUID, gfp: GFPFlags, highestZone: ZoneType) -> AllocationContext {
-        let zonelist = nodeZonelist(node: profile.node(ofCPU: cpu), thisNode: gfp.contains(.thisNode))
-        return AllocationContext(
-            cpu: cpu, highestZone: highestZone, migratetype: gfpMigratetype(gfp),
-            zonelist: zonelist.filter { $0.id.type <= highestZone })
+        let node = profile.node(ofCPU: cpu).rawValue
+        let zonelist = gfp.contains(.thisNode) ? zonelists.noFallback[node] : zonelists.fallback[node]
+        return AllocationContext(cpu: cpu, highestZone: highestZone, migratetype: gfpMigratetype(gfp), zonelist: zonelist)
     }
 
     /// `__alloc_pages_slowpath`, with reclaim, compaction and the OOM killer making no
@@ -115,26 +126,6 @@ extension ReferencePageAllocator {
         return .unmovable
     }
 
-    /// The zonelist of `node` (`build_zonelists`): nodes by (distance, node id) from `node`,
-    /// local first, each contributing its populated zones from the highest index down. With
-    /// `__GFP_THISNODE` (`ZONELIST_NOFALLBACK`) only the node itself.
-    ///
-    /// Simplification: `find_next_best_node`'s penalties for lower node ids, CPUs and load are
-    /// not modelled.
-    func nodeZonelist(node: NodeID, thisNode: Bool) -> [Zone] {
-        var nodes = [node]
-        if !thisNode {
-            nodes = profile.nodes.indices.map(NodeID.init(rawValue:)).sorted {
-                (profile.distance(from: node, to: $0), $0.rawValue) < (profile.distance(from: node, to: $1), $1.rawValue)
-            }
-        }
-        var zonelist: [Zone] = []
-        for member in nodes {
-            zonelist += zones.filter { $0.id.node == member && $0.isPopulated }.sorted { $0.id.type > $1.id.type }
-        }
-        return zonelist
-    }
-
     /// `alloc_flags_nofragment`: `ALLOC_KSWAPD` from `__GFP_KSWAPD_RECLAIM`, and
     /// `ALLOC_NOFRAGMENT` when the preferred zone is Normal and (one node, or the node's DMA32
     /// is populated): fall back within the node's Normal and DMA32 before fragmenting.
@@ -181,7 +172,7 @@ extension ReferencePageAllocator {
         let classzone = context.highestZone.rawValue
         retry: while true {
             let noFallback = flags.contains(.noFragment)
-            for zone in context.zonelist {
+            for zone in context.zonelist where context.allows(zone) {
                 if noFallback && profile.nodes.count > 1 && zone !== preferredZone && zone.id.node != preferredZone.id.node {
                     flags.remove(.noFragment)
                     continue retry

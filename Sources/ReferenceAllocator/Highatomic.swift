@@ -27,7 +27,7 @@ extension ReferencePageAllocator {
     /// type. At most one block per call; returns whether one was converted.
     @discardableResult
     func unreserveHighatomicPageblock(_ context: AllocationContext, force: Bool) -> Bool {
-        for zone in context.zonelist {
+        for zone in context.zonelist where context.allows(zone) {
             if !force && zone.nrReservedHighatomic <= pageblockPages { continue }
             for order in 0...maxPageOrder {
                 guard let page = headOfFreeArea(zone, order: order, .highatomic) else { continue }

@@ -34,7 +34,7 @@ extension ReferencePageAllocator {
             order = buddyOrder
             if order >= pageblockOrder && order < maxPageOrder {
                 let buddy = start.buddy(atOrder: Order(order))
-                if pageIsBuddy(page: start, buddy: buddy, order: order) && pageblockMigratetype(zone, buddy) != .isolate {
+                if pageIsBuddy(zone, buddy: buddy, order: order) && pageblockMigratetype(zone, buddy) != .isolate {
                     isolatedPage = isolateFreePage(zone, start, order: order)
                 }
             }

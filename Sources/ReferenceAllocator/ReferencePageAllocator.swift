@@ -13,10 +13,12 @@ import BuddyVocabulary
 public final class ReferencePageAllocator: PageAllocator {
     public let profile: Profile
     public var recordsEvents = false
-    public private(set) var events: [TraceEvent] = []
+    @exclusivity(unchecked) public private(set) var events: [TraceEvent] = []
 
     /// Every zone the profile lists, in (node, zone index) order.
     let zones: [Zone]
+    /// The zonelists of every node.
+    let zonelists: Zonelists
     /// The vm sysctls in force.
     var sysctl: SysctlSnapshot
     /// `page_group_by_mobility_disabled`, computed once at boot.
@@ -32,6 +34,7 @@ public final class ReferencePageAllocator: PageAllocator {
     public init(profile: Profile) {
         self.profile = profile
         zones = profile.allZones.map { Zone(id: $0.id, profileZone: $0.zone, profile: profile) }
+        zonelists = Zonelists(profile: profile, zones: zones)
         sysctl = SysctlSnapshot(
             minFreeKbytes: profile.sysctl.minFreeKbytes ?? 0,
             watermarkScaleFactor: profile.sysctl.watermarkScaleFactor,

@@ -34,20 +34,24 @@ struct FreeArea {
 /// `struct per_cpu_pages` of one CPU in one zone.
 ///
 /// Invariant: `count` is the number of pages (not blocks) on `lists`.
+///
+/// The model is single-threaded and never overlaps two accesses to one property, so the
+/// stored properties skip the dynamic exclusivity checks, which would otherwise dominate the
+/// cost of an operation (see `guide/swift-performance.md`).
 final class PerCPUPages {
-    var count = 0
+    @exclusivity(unchecked) var count = 0
     /// Starts at 0 and is clamped into `[highMin, highMax]` on first use (`nr_pcp_alloc`,
     /// `nr_pcp_high`).
-    var high = 0
-    var highMin: Int
-    var highMax: Int
-    var batch: Int
+    @exclusivity(unchecked) var high = 0
+    @exclusivity(unchecked) var highMin: Int
+    @exclusivity(unchecked) var highMax: Int
+    @exclusivity(unchecked) var batch: Int
     /// `PCPF_PREV_FREE_HIGH_ORDER` and `PCPF_FREE_HIGH_BATCH`.
-    var flags: UInt8 = 0
-    var allocFactor = 0
-    var freeCount = 0
+    @exclusivity(unchecked) var flags: UInt8 = 0
+    @exclusivity(unchecked) var allocFactor = 0
+    @exclusivity(unchecked) var freeCount = 0
     /// `lists[NR_PCP_LISTS]`, head first, indexed by `order_to_pindex`.
-    var lists: [[PFN]] = Array(repeating: [], count: PagesetSnapshot.listCount)
+    @exclusivity(unchecked) var lists: [[PFN]] = Array(repeating: [], count: PagesetSnapshot.listCount)
 
     /// `per_cpu_pages_init`: the boot pageset values, which keep the lists disabled.
     init(highMin: Int = 0, highMax: Int = 0, batch: Int = 1) {
@@ -58,7 +62,8 @@ final class PerCPUPages {
 }
 
 /// `struct zone`, with a plain per-page state array in place of the memmap and a plain
-/// pageblock flags array in place of `pageblock_flags`.
+/// pageblock flags array in place of `pageblock_flags`. Stored properties skip the dynamic
+/// exclusivity checks, as in `PerCPUPages`.
 final class Zone {
     let id: ZoneID
     let startPfn: PFN
@@ -66,34 +71,34 @@ final class Zone {
     let presentPages: Int
     let managedPages: Int
     /// Per-page state, indexed by `pfn - startPfn`.
-    var pages: [PageState]
+    @exclusivity(unchecked) var pages: [PageState]
     /// The first pfn of the first pageblock (`pageblock_start_pfn(zone_start_pfn)`).
     let pageblocksStartPfn: PFN
     /// Pageblock flags from `pageblocksStartPfn` up to the pageblock of the last spanned page.
-    var pageblocks: [PageblockState]
+    @exclusivity(unchecked) var pageblocks: [PageblockState]
     /// `free_area[NR_PAGE_ORDERS]`.
-    var freeArea: [FreeArea]
+    @exclusivity(unchecked) var freeArea: [FreeArea]
     /// `_watermark[NR_WMARK]`, without boost.
-    var watermark = [0, 0, 0, 0]
-    var watermarkBoost = 0
+    @exclusivity(unchecked) var watermark = [0, 0, 0, 0]
+    @exclusivity(unchecked) var watermarkBoost = 0
     /// `lowmem_reserve[MAX_NR_ZONES]`.
-    var lowmemReserve = Array(repeating: 0, count: ZoneType.maxNumberOfZones)
-    var flags: ZoneFlags = []
+    @exclusivity(unchecked) var lowmemReserve = Array(repeating: 0, count: ZoneType.maxNumberOfZones)
+    @exclusivity(unchecked) var flags: ZoneFlags = []
     /// `NR_FREE_PAGES`
-    var nrFreePages = 0
+    @exclusivity(unchecked) var nrFreePages = 0
     /// `NR_FREE_PAGES_BLOCKS`
-    var nrFreePagesBlocks = 0
+    @exclusivity(unchecked) var nrFreePagesBlocks = 0
     /// `NR_FREE_CMA_PAGES`
-    var nrFreeCMAPages = 0
-    var nrReservedHighatomic = 0
-    var nrFreeHighatomic = 0
+    @exclusivity(unchecked) var nrFreeCMAPages = 0
+    @exclusivity(unchecked) var nrReservedHighatomic = 0
+    @exclusivity(unchecked) var nrFreeHighatomic = 0
     /// `per_cpu_pageset`: one per CPU for a populated zone, none for an unpopulated one.
-    var pagesets: [PerCPUPages]
+    @exclusivity(unchecked) var pagesets: [PerCPUPages]
     /// `pageset_high_min`, `pageset_high_max`, `pageset_batch`, the boot values until the zone
     /// setup runs (`zone_pcp_init`).
-    var pagesetHighMin = 0
-    var pagesetHighMax = 0
-    var pagesetBatch = 1
+    @exclusivity(unchecked) var pagesetHighMin = 0
+    @exclusivity(unchecked) var pagesetHighMax = 0
+    @exclusivity(unchecked) var pagesetBatch = 1
 
     init(id: ZoneID, profileZone: Profile.Zone, profile: Profile) {
         self.id = id

@@ -9,6 +9,7 @@ struct BuddyFuzz: ParsableCommand {
         subcommands: [
             ProfilesCommand.self,
             ShowCommand.self,
+            BenchCommand.self,
             FuzzCommand.self,
             TriageCommand.self,
             CampaignCommand.self,

@@ -1,0 +1,95 @@
+import BuddyVocabulary
+
+/// The zone's counters equal a recount of its lists, every managed page is accounted for, and
+/// the watermarks are ordered.
+///
+/// Mirrors `account_freepages` (`NR_FREE_PAGES`, `NR_FREE_CMA_PAGES`, `nr_free_highatomic`),
+/// `__add_to_free_list` / `__del_page_from_free_list` (`nr_free`, and `NR_FREE_PAGES_BLOCKS`
+/// for blocks of order ≥ `pageblock_order` off the ISOLATE lists), the pcp `count` kept by
+/// `free_frozen_page_commit` / `rmqueue_pcplist` / `free_pcppages_bulk`, and
+/// `__setup_per_zone_wmarks` (min ≤ low ≤ high ≤ promo).
+///
+/// Rules: `nr_free`, `NR_FREE_PAGES`, `nr_free_highatomic`, `NR_FREE_PAGES_BLOCKS`,
+/// `NR_FREE_CMA_PAGES`, `pcp-count`, `managed-pages`, `watermark-order`.
+public struct ZoneAccountingChecker: InvariantChecker {
+    public init() {}
+    public var name: String { "ZoneAccountingChecker" }
+
+    public func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
+        var list = ViolationList(checker: name, context: context)
+        for zone in ZoneView.views(of: snapshot, profile: context.profile) where !list.isFull {
+            checkFreeAreas(zone, &list)
+            checkFreeCounters(zone, &list)
+            checkPagesets(zone, &list)
+            checkManaged(zone, &list)
+            checkWatermarks(zone, &list)
+        }
+        return list.violations
+    }
+
+    func checkFreeAreas(_ zone: ZoneView, _ list: inout ViolationList) {
+        for (order, area) in zone.snapshot.freeAreas.enumerated() {
+            let listed = area.lists.reduce(0) { $0 + $1.count }
+            if area.nrFree != listed {
+                list.add("nr_free", zone: zone, order: Order(order),
+                         expected: "free_area[\(order)].nr_free \(listed) (blocks on its lists)", found: "nr_free \(area.nrFree)")
+            }
+        }
+    }
+
+    func checkFreeCounters(_ zone: ZoneView, _ list: inout ViolationList) {
+        let snapshot = zone.snapshot
+        let free = zone.freePagesAllLists - zone.freePages(on: .isolate)
+        compare("NR_FREE_PAGES", expected: free, found: snapshot.nrFreePages, "free pages off the ISOLATE lists", zone, &list)
+        compare("nr_free_highatomic", expected: zone.freePages(on: .highatomic), found: snapshot.nrFreeHighatomic,
+                "pages on the HighAtomic lists", zone, &list)
+        compare("NR_FREE_CMA_PAGES", expected: zone.freePages(on: .cma), found: snapshot.nrFreeCMAPages,
+                "pages on the CMA lists", zone, &list)
+        var blocks = 0
+        for block in zone.freeBlocks where block.order >= zone.pageblockOrder && block.list != .isolate {
+            blocks += block.order.pageCount
+        }
+        compare("NR_FREE_PAGES_BLOCKS", expected: blocks, found: snapshot.nrFreePagesBlocks,
+                "pages in free blocks of order ≥ \(zone.profile.pageblockOrder) off the ISOLATE lists", zone, &list)
+    }
+
+    func compare(_ rule: String, expected: Int, found: Int, _ meaning: String, _ zone: ZoneView, _ list: inout ViolationList) {
+        guard expected != found else { return }
+        list.add(rule, zone: zone, expected: "\(rule) \(expected) (\(meaning))", found: "\(rule) \(found)")
+    }
+
+    func checkPagesets(_ zone: ZoneView, _ list: inout ViolationList) {
+        for pageset in zone.snapshot.pagesets {
+            var pages = 0
+            for (index, entries) in pageset.lists.enumerated() {
+                pages += entries.count << ZoneView.order(ofPCPList: index, profile: zone.profile).rawValue
+            }
+            if pages != pageset.count {
+                list.add("pcp-count", zone: zone, expected: "cpu \(pageset.cpu) pcp count \(pages) (pages on its lists)", found: "count \(pageset.count)")
+            }
+        }
+    }
+
+    func checkManaged(_ zone: ZoneView, _ list: inout ViolationList) {
+        let free = zone.freePagesAllLists
+        let pcp = zone.pcpBlocks.reduce(0) { $0 + $1.order.pageCount }
+        let allocated = zone.allocated.reduce(0) { $0 + $1.order.pageCount }
+        if free + pcp + allocated != zone.snapshot.managedPages {
+            list.add("managed-pages", zone: zone,
+                     expected: "managed \(zone.snapshot.managedPages) = free + pcp + allocated",
+                     found: "free \(free) + pcp \(pcp) + allocated \(allocated) = \(free + pcp + allocated)")
+        }
+    }
+
+    func checkWatermarks(_ zone: ZoneView, _ list: inout ViolationList) {
+        let marks = zone.snapshot.watermarks
+        guard marks.count == Watermark.allCases.count else {
+            list.add("watermark-order", zone: zone, expected: "\(Watermark.allCases.count) watermarks", found: "\(marks.count)")
+            return
+        }
+        if !(marks[0] <= marks[1] && marks[1] <= marks[2] && marks[2] <= marks[3]) {
+            list.add("watermark-order", zone: zone, expected: "min ≤ low ≤ high ≤ promo",
+                     found: marks.map(String.init).joined(separator: " / "))
+        }
+    }
+}
