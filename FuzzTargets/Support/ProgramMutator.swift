@@ -87,7 +87,7 @@ public struct ProgramMutator: Sendable {
         case .changeOrder, .changeCPU, .changeGFP, .changeTarget:
             guard !operations.isEmpty else { break }
             let index = Int.random(in: operations.indices, using: &random)
-            operations[index] = OperationMutations.change(mutation, of: operations[index], using: &random)
+            operations[index] = OperationMutations.change(mutation, of: operations[index], profile: program.profile, using: &random)
         case .changeHeader:
             let header = (0..<headerSize).map { _ in UInt8.random(in: 0...255, using: &random) }
             let decoded = ProgramCodec.decode(header)

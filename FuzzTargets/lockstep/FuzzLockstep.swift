@@ -6,6 +6,7 @@ import FuzzSupport
 
 let settings = FuzzSettings.fromEnvironment(target: "lockstep")
 let recorder = FindingRecorder(target: "lockstep", settings: settings)
+let runner = FuzzHarness.runner(plantedDivergence: settings.plantedDivergence)
 let mutator = ProgramMutator { bytes, size in
     bytes.withUnsafeMutableBufferPointer { buddyfuzz_libfuzzer_mutate($0.baseAddress, size, $0.count) }
 }
@@ -14,7 +15,7 @@ let mutator = ProgramMutator { bytes, size in
 public func lockstepTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = FuzzEntry.bytes(data, size)
     let program = ProgramCodec.decode(bytes)
-    let report = LockstepRunner(configuration: LockstepConfiguration(plantedDivergence: settings.plantedDivergence)).run(program)
+    let report = runner.run(program)
     guard report.verdict == .passed else {
         recorder.record(bytes: bytes, program: program, report: report)
         fatalError("buddyfuzz finding: \(report.title)")

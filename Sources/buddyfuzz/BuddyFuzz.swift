@@ -13,5 +13,6 @@ struct BuddyFuzz: ParsableCommand {
             FuzzCommand.self,
             TriageCommand.self,
             CampaignCommand.self,
+            SeedCorpusCommand.self,
         ])
 }

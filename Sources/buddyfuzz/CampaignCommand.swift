@@ -110,7 +110,7 @@ struct CampaignTargetRun {
         let source = workspace.path("\(folder)/\(target)")
         let destination = workspace.path(workspace.workCorpus(target))
         try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-        let files = FindingFiles.regularFiles(in: source)
+        let files = FindingArtifacts.regularFiles(in: source)
         for file in files {
             let copy = (destination as NSString).appendingPathComponent((file as NSString).lastPathComponent)
             if !FileManager.default.fileExists(atPath: copy) { try? FileManager.default.copyItem(atPath: file, toPath: copy) }
@@ -137,14 +137,14 @@ struct CampaignTargetRun {
     /// coverage, and returns how many were added.
     func mergeIntoSeedCorpus() throws -> Int {
         let seeds = workspace.seedCorpus(target)
-        let before = FindingFiles.regularFiles(in: workspace.path(seeds)).count
+        let before = FindingArtifacts.regularFiles(in: workspace.path(seeds)).count
         let session = LibFuzzerSession(workspace: workspace, target: target, binary: builder.binary(target), settings: settings)
         let mergeControl = "\(outputFolder)/\(target).merge-control"
         _ = try session.run(
             corpora: [seeds, workspace.workCorpus(target)], flags: ["-merge=1", "-merge_control_file=\(mergeControl)"],
             echo: false, logPath: "\(outputFolder)/\(target).merge.log")
         try? FileManager.default.removeItem(atPath: workspace.path(mergeControl))
-        let added = FindingFiles.regularFiles(in: workspace.path(seeds)).count - before
+        let added = FindingArtifacts.regularFiles(in: workspace.path(seeds)).count - before
         log("\(target): merged \(added) new inputs into \(seeds)")
         return added
     }

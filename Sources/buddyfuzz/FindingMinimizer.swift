@@ -13,7 +13,7 @@ struct FindingMinimizer {
 
     func minimize(_ bucket: Triage.Bucket) -> String? {
         let artifact = bucket.representative
-        if bucket.target == "lockstep", FindingFiles.report(for: workspace.path(artifact)) != nil {
+        if bucket.target == "lockstep", FindingArtifacts.report(for: workspace.path(artifact)) != nil {
             return minimizeOperations(artifact)
         }
         return minimizeBytes(artifact, target: bucket.target)
@@ -22,9 +22,9 @@ struct FindingMinimizer {
     func minimizeOperations(_ artifact: String) -> String? {
         guard let data = FileManager.default.contents(atPath: workspace.path(artifact)) else { return nil }
         let program = ProgramCodec.decode([UInt8](data))
-        let runner = LockstepRunner(configuration: LockstepConfiguration(plantedDivergence: plantedDivergence))
+        let runner = FuzzHarness.runner(plantedDivergence: plantedDivergence)
         guard runner.run(program).verdict != .passed else { return nil }
-        let minimized = ProgramMinimizer.minimize(program, runner: runner)
+        let minimized = GreedyMinimizer.minimize(program, runner: runner)
         let output = artifact + ".min.ops"
         let written = FileManager.default.createFile(atPath: workspace.path(output), contents: Data(ProgramText.render(minimized).utf8))
         log("minimized \(artifact): \(program.operations.count) → \(minimized.operations.count) operations, \(output)")

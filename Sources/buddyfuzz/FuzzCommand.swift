@@ -108,8 +108,8 @@ struct FuzzSummary {
         ]
         for finding in stats.newFindings {
             let absolute = workspace.path(finding)
-            lines.append("  \(finding): \(FindingFiles.field("title", of: absolute) ?? "crash or timeout without a lockstep report")")
-            let commands = FindingFiles.lines(startingWith: "Reproduce with:", of: absolute) + FindingFiles.lines(startingWith: "Minimize with:", of: absolute)
+            lines.append("  \(finding): \(FindingArtifacts.field("title", of: absolute) ?? "crash or timeout without a lockstep report")")
+            let commands = FindingArtifacts.lines(startingWith: "Reproduce with:", of: absolute) + FindingArtifacts.lines(startingWith: "Minimize with:", of: absolute)
             lines += commands.isEmpty ? ["    Reproduce with: SWIFT_BACKTRACE=enable=no \(workspace.relative(binary)) \(finding)"] : commands.map { "    " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -122,7 +122,7 @@ struct FuzzSummary {
         guard let first = stats.newFindings.first.map(workspace.path) else {
             return stats.exitStatus == 0 || stats.exitStatus == 128 + SIGINT ? 0 : 4
         }
-        return Self.exitStatus(verdict: FindingFiles.field("verdict", of: first))
+        return Self.exitStatus(verdict: FindingArtifacts.field("verdict", of: first))
     }
 
     /// The exit status of a verdict named in a finding's report; a finding without one is a crash.

@@ -51,7 +51,7 @@ struct LibFuzzerSession {
             try FileManager.default.createDirectory(atPath: workspace.path(folder), withIntermediateDirectories: true)
         }
         let findings = workspace.path(settings.findingsDirectory)
-        let findingsBefore = FindingFiles.artifacts(in: findings)
+        let findingsBefore = FindingArtifacts.artifacts(in: findings)
         var parser = LibFuzzerOutputParser()
         var logData = Data()
         let command = [binary] + defaultFlags + flags + corpora
@@ -67,9 +67,9 @@ struct LibFuzzerSession {
         stats.exitStatus = status
         // An input found again has the same name as before: libFuzzer still names it.
         let written = parser.writtenArtifacts.map { workspace.relative(workspace.path($0)) }
-        let created = FindingFiles.artifacts(in: findings).filter { !findingsBefore.contains($0) }.map(workspace.relative)
+        let created = FindingArtifacts.artifacts(in: findings).filter { !findingsBefore.contains($0) }.map(workspace.relative)
         stats.newFindings = Array(Set(created + written)).sorted()
-        stats.corpusSize = FindingFiles.regularFiles(in: workspace.path(corpora[0])).count
+        stats.corpusSize = FindingArtifacts.regularFiles(in: workspace.path(corpora[0])).count
         return stats
     }
 }
@@ -153,7 +153,7 @@ struct LibFuzzerOutputParser {
 }
 
 /// The files of a findings folder.
-enum FindingFiles {
+enum FindingArtifacts {
     static let artifactPrefixes = ["crash-", "timeout-", "oom-", "leak-", "slow-unit-"]
 
     /// libFuzzer artifacts and our reproducers (same names): the input files, not their

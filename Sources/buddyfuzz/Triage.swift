@@ -34,14 +34,14 @@ struct Triage {
     /// The title our target wrote in the finding's report; for a crash or timeout without one,
     /// the kind of artifact and the first line the crash printed when replayed.
     func title(of artifact: String) -> String {
-        if let title = FindingFiles.field("title", of: workspace.path(artifact)) { return title }
+        if let title = FindingArtifacts.field("title", of: workspace.path(artifact)) { return title }
         let kind = (artifact as NSString).lastPathComponent.split(separator: "-").first.map(String.init) ?? "crash"
         return "\(kind): \(target(of: artifact)): \(crashLine(of: artifact) ?? "no message")"
     }
 
     /// The fuzz target an artifact belongs to: its report's, else its folder's name.
     func target(of artifact: String) -> String {
-        if let target = FindingFiles.field("target", of: workspace.path(artifact)) { return target }
+        if let target = FindingArtifacts.field("target", of: workspace.path(artifact)) { return target }
         let folder = ((artifact as NSString).deletingLastPathComponent as NSString).lastPathComponent
         return FuzzWorkspace.targets.contains(folder) ? folder : FuzzWorkspace.defaultTarget
     }
@@ -51,7 +51,7 @@ struct Triage {
     }
 
     func reproduceCommand(_ artifact: String) -> String {
-        FindingFiles.lines(startingWith: "Reproduce with:", of: workspace.path(artifact)).first?
+        FindingArtifacts.lines(startingWith: "Reproduce with:", of: workspace.path(artifact)).first?
             .dropFirst("Reproduce with: ".count).description
             ?? "SWIFT_BACKTRACE=enable=no \(FuzzSanitizer.address.scratchPath)/release/fuzz-\(target(of: artifact)) \(artifact)"
     }

@@ -22,7 +22,7 @@ struct TriageCommand: ParsableCommand {
         do {
             let workspace = try FuzzWorkspace()
             let path = workspace.relativeToRoot(folder)
-            let artifacts = FindingFiles.artifacts(in: workspace.path(path)).map(workspace.relative)
+            let artifacts = FindingArtifacts.artifacts(in: workspace.path(path)).map(workspace.relative)
             let buckets = TriageRun(workspace: workspace, plantedDivergence: plantedDivergence, minimize: !noMinimize).run(artifacts)
             let report = TriageReport(buckets: buckets)
             try report.write(markdownTo: workspace.path(path + "/triage.md"), jsonTo: workspace.path(path + "/triage.json"))

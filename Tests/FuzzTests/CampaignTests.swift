@@ -77,7 +77,7 @@ struct CampaignTests {
             try Data("buddyfuzz finding\ntarget: lockstep\ntitle: \(finding.title)\n\nbody\n".utf8).write(to: folder.appendingPathComponent(finding.name + ".txt"))
         }
         let workspace = try FuzzWorkspace(searchingFrom: folder)
-        let artifacts = FindingFiles.artifacts(in: folder.path).map(workspace.relative)
+        let artifacts = FindingArtifacts.artifacts(in: folder.path).map(workspace.relative)
         #expect(artifacts == ["findings/lockstep/crash-aa", "findings/lockstep/crash-bb", "findings/lockstep/crash-cc"])
         let buckets = Triage(workspace: workspace).buckets(artifacts)
         #expect(buckets.map(\.title) == ["divergence: outcome: alloc_pages", "invariant: free counts"])

@@ -16,7 +16,7 @@ struct FuzzSupportTests {
     @Test("A finding's report names its verdict and title in a header triage reads back")
     func reportHeaderRoundTrip() {
         let program = ProgramCodec.decode([0, 7] + [UInt8](repeating: 0x21, count: 40))
-        let report = RunReport(verdict: .divergence, title: "divergence: outcome: alloc_pages", operationsRun: 3, text: "first divergence at operation 3\n")
+        let report = RunReport(verdict: .divergence, title: "divergence: outcome: alloc_pages", operationsRun: 3, failingOperationIndex: 2, text: "first divergence at operation 3\n")
         let settings = FuzzSettings(findingsDirectory: "findings/lockstep", plantedDivergence: true)
         let recorder = FindingRecorder(target: "lockstep", settings: settings)
         let paths = recorder.paths(for: [1, 2, 3])
@@ -38,7 +38,7 @@ struct FuzzSupportTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let bytes: [UInt8] = [1, 2] + [UInt8](repeating: 9, count: 24)
         let program = ProgramCodec.decode(bytes)
-        let report = RunReport(verdict: .invariantViolation, title: "invariant: free counts", operationsRun: 1, text: "details\n")
+        let report = RunReport(verdict: .invariantViolation, title: "invariant: free counts", operationsRun: 1, failingOperationIndex: 0, text: "details\n")
         let paths = FindingRecorder(target: "lockstep", settings: FuzzSettings(findingsDirectory: folder)).record(bytes: bytes, program: program, report: report)
         #expect(FileManager.default.contents(atPath: paths.input).map { [UInt8]($0) } == bytes)
         #expect(String(decoding: FileManager.default.contents(atPath: paths.program) ?? Data(), as: UTF8.self) == ProgramText.render(program))
