@@ -16,7 +16,10 @@ import BuddyVocabulary
 /// isolated pageblocks puts the block back (`__putback_isolated_page`) onto its type's list
 /// while the later pageblocks keep their isolate bit, until they are un-isolated in turn. The
 /// harness isolates and un-isolates whole MAX_ORDER-aligned ranges in one step (see
-/// `UserState.isolationRanges`), so no check ever sees that state.
+/// `UserState.isolationRanges`), so no check ever sees that state, although runs pass through
+/// it (on profiles with an order above `pageblock_order` and below `MAX_PAGE_ORDER`, whose free
+/// blocks span several pageblocks, such as `tiny`; see
+/// `corpus/regressions/isolation-range-putback-spans-two-pageblocks.ops`).
 ///
 /// Rules: `wrong-free-list`, `pageblocks-disagree` (a block above pageblock order covers
 /// pageblocks of different types), `highatomic-reserve`, `isolated-pages-counted`,
