@@ -77,8 +77,9 @@ public struct LockstepConfiguration: Sendable {
     /// always after the last one). Outcomes and events are compared after every call.
     public var checkEvery: Int
     /// Test-only: the subject's outcome of a `put_page` on a tail page that frees a compound
-    /// block of order ≥ 2 reports one page too many. Proves that divergences are found,
-    /// replayed and minimized (it needs an allocation, and a put on a tail page of it).
+    /// block of order ≥ 2 which once held a second reference reports one page too many. Proves
+    /// that divergences are found, replayed and minimized: it needs four operations (the
+    /// allocation, a `get_page`, a `put_page`, and the last `put_page` on a tail page).
     public var plantedDivergence: Bool
     /// Whether the run ends with the liveness phase (drain, free everything, compare with boot).
     public var livenessPhase: Bool

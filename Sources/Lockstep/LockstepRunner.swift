@@ -216,7 +216,7 @@ struct Session {
             let other = subject.snapshot()
             if snapshot != other { return snapshotDivergence(snapshot, other, location: location) }
         }
-        let context = CheckContext(profile: profile, highatomicReserveSeen: user.highatomicReserveSeen)
+        let context = CheckContext(profile: profile, highatomicReserveSeen: user.highatomicReserveSeen).prepared(for: snapshot)
         let violations = configuration.checkers.flatMap { $0.check(snapshot, context: context) }
         if let first = violations.first {
             return Failure(verdict: .invariantViolation, title: first.title, location: location, details: render(violations))
@@ -241,9 +241,9 @@ struct Session {
         return (["Invariant violations in the state of \(who):"] + list + more).joined(separator: "\n")
     }
 
-    func checkBookkeeping(_ snapshot: StateSnapshot, location: FailureLocation) -> Failure? {
+    mutating func checkBookkeeping(_ snapshot: StateSnapshot, location: FailureLocation) -> Failure? {
+        guard !user.matches(snapshot.allocated) else { return nil }
         let expected = user.allocatedBlocks
-        guard expected != snapshot.allocated else { return nil }
         let differences = zip(expected, snapshot.allocated).enumerated().first { $0.element.0 != $0.element.1 }
         let detail = differences.map { "first difference at [\($0.offset)]: harness \(StateDump.describe($0.element.0)), \(primaryName) \(StateDump.describe($0.element.1))" }
             ?? "harness holds \(expected.count) blocks, \(primaryName) lists \(snapshot.allocated.count)"
