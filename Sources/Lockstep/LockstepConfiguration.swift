@@ -89,6 +89,9 @@ public struct LockstepConfiguration: Sendable {
     public var contextBefore: Int
     /// Operations shown after the failing one (not run) in a report.
     public var contextAfter: Int
+    /// Whether the report lists every operation with its calls and outcomes (slow; for
+    /// reading a short program's run).
+    public var traceCalls = false
 
     public init(
         allocators: Allocators = .standard, checkEvery: Int = 1024, plantedDivergence: Bool = false,

@@ -76,6 +76,8 @@ struct Session {
     var recentNext = 0
     var operationsRun = 0
     var fullChecks = 0
+    /// Every step described, when `traceCalls` is on.
+    var trace: [String] = []
 
     init(configuration: LockstepConfiguration, program: Program) {
         self.configuration = configuration
@@ -192,6 +194,7 @@ struct Session {
     }
 
     mutating func remember(_ record: StepRecord) {
+        if configuration.traceCalls { trace += describe(record, failing: false) }
         let capacity = configuration.contextBefore + 1
         if recent.count < capacity {
             recent.append(record)
