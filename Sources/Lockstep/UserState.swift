@@ -17,8 +17,8 @@ public struct LiveAllocation: Hashable, Sendable {
 struct ResolvedStep {
     var first: Operation?
     var second: Operation?
-    /// Calls after the second (an empty array costs no allocation on the hot path).
-    var more: [Operation] = []
+    /// Calls after the second; nil for every step but an isolation range.
+    var more: [Operation]?
     /// The live allocation the calls act on, when known before the call.
     var allocationIndex: Int?
     /// The planted divergence's condition holds for this step (see `LockstepConfiguration`).
@@ -26,7 +26,7 @@ struct ResolvedStep {
 
     static let none = ResolvedStep(first: nil, second: nil, allocationIndex: nil)
 
-    var operations: [Operation] { [first, second].compactMap { $0 } + more }
+    var operations: [Operation] { [first, second].compactMap { $0 } + (more ?? []) }
 
     init(first: Operation?, second: Operation?, allocationIndex: Int?) {
         self.first = first
@@ -38,7 +38,7 @@ struct ResolvedStep {
     init(calls: [Operation]) {
         first = calls.first
         second = calls.dropFirst().first
-        more = Array(calls.dropFirst(2))
+        more = calls.count > 2 ? Array(calls.dropFirst(2)) : nil
         allocationIndex = nil
     }
 }
