@@ -1,0 +1,40 @@
+import Foundation
+
+/// What a fuzz target reads from its environment, once per process. `buddyfuzz fuzz` and
+/// `buddyfuzz campaign` set these; libFuzzer's own flags stay on its command line.
+public struct FuzzSettings: Sendable {
+    /// Which mutations the lockstep target's custom mutator makes.
+    public enum MutatorMode: String, Sendable, CaseIterable {
+        /// Operation-level mutations, with libFuzzer's byte mutations as one choice among them.
+        case operations
+        /// libFuzzer's byte mutations only (the baseline the operation mutator is measured against).
+        case bytes
+    }
+
+    /// Where a finding's reproducer and report go (`BUDDYFUZZ_FINDINGS`).
+    public var findingsDirectory: String
+    /// The runner's test-only planted divergence (`BUDDYFUZZ_PLANTED_DIVERGENCE=1`): the canary.
+    public var plantedDivergence: Bool
+    /// `BUDDYFUZZ_MUTATOR`: `operations` (default) or `bytes`.
+    public var mutator: MutatorMode
+
+    public static let findingsVariable = "BUDDYFUZZ_FINDINGS"
+    public static let plantedDivergenceVariable = "BUDDYFUZZ_PLANTED_DIVERGENCE"
+    public static let mutatorVariable = "BUDDYFUZZ_MUTATOR"
+
+    public init(findingsDirectory: String, plantedDivergence: Bool = false, mutator: MutatorMode = .operations) {
+        self.findingsDirectory = findingsDirectory
+        self.plantedDivergence = plantedDivergence
+        self.mutator = mutator
+    }
+
+    /// Reads the settings of the fuzz target `target` from the process environment.
+    public static func fromEnvironment(target: String) -> FuzzSettings {
+        let environment = ProcessInfo.processInfo.environment
+        let mutatorName = environment[mutatorVariable] ?? MutatorMode.operations.rawValue
+        return FuzzSettings(
+            findingsDirectory: environment[findingsVariable] ?? "findings/\(target)",
+            plantedDivergence: environment[plantedDivergenceVariable] == "1",
+            mutator: MutatorMode(rawValue: mutatorName) ?? .operations)
+    }
+}
