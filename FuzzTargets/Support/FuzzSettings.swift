@@ -1,4 +1,5 @@
 import Foundation
+import Lockstep
 
 /// What a fuzz target reads from its environment, once per process. `buddyfuzz fuzz` and
 /// `buddyfuzz campaign` set these; libFuzzer's own flags stay on its command line.
@@ -17,15 +18,28 @@ public struct FuzzSettings: Sendable {
     public var plantedDivergence: Bool
     /// `BUDDYFUZZ_MUTATOR`: `operations` (default) or `bytes`.
     public var mutator: MutatorMode
+    /// `BUDDYFUZZ_PROFILE`: the fuzzing profile every mutated input is pinned to, or nil (`any`)
+    /// to let each input's header choose.
+    public var profile: String?
 
     public static let findingsVariable = "BUDDYFUZZ_FINDINGS"
     public static let plantedDivergenceVariable = "BUDDYFUZZ_PLANTED_DIVERGENCE"
     public static let mutatorVariable = "BUDDYFUZZ_MUTATOR"
+    public static let profileVariable = "BUDDYFUZZ_PROFILE"
+    /// The value of `BUDDYFUZZ_PROFILE` that lets each input choose its profile.
+    public static let anyProfile = "any"
 
-    public init(findingsDirectory: String, plantedDivergence: Bool = false, mutator: MutatorMode = .operations) {
+    public init(findingsDirectory: String, plantedDivergence: Bool = false, mutator: MutatorMode = .operations, profile: String? = nil) {
         self.findingsDirectory = findingsDirectory
         self.plantedDivergence = plantedDivergence
         self.mutator = mutator
+        self.profile = profile
+    }
+
+    /// The header byte that selects the pinned profile (`ProgramCodec`'s profile index), or nil.
+    public var pinnedProfileByte: UInt8? {
+        guard let profile, let index = FuzzingProfiles.all.firstIndex(where: { $0.name == profile }) else { return nil }
+        return UInt8(index)
     }
 
     /// Reads the settings of the fuzz target `target` from the process environment.
@@ -35,6 +49,7 @@ public struct FuzzSettings: Sendable {
         return FuzzSettings(
             findingsDirectory: environment[findingsVariable] ?? "findings/\(target)",
             plantedDivergence: environment[plantedDivergenceVariable] == "1",
-            mutator: MutatorMode(rawValue: mutatorName) ?? .operations)
+            mutator: MutatorMode(rawValue: mutatorName) ?? .operations,
+            profile: environment[profileVariable].flatMap { $0 == anyProfile ? nil : $0 })
     }
 }
