@@ -44,6 +44,9 @@ struct FuzzCommand: ParsableCommand {
     @Flag(help: "Turn on the runner's planted divergence (the canary the fuzzer must find).")
     var plantedDivergence = false
 
+    @Flag(help: "Start without the checked-in seeds of corpus/TARGET (the canary must be found from nothing).")
+    var noSeeds = false
+
     @Flag(help: "Use the instrumented binary as built, without rebuilding it.")
     var noBuild = false
 
@@ -84,7 +87,7 @@ struct FuzzCommand: ParsableCommand {
         var flags = ["-max_total_time=\(time)"]
         if jobs > 1 { flags.append("-fork=\(jobs)") }
         let writable = corpus.map(workspace.relativeToRoot) ?? workspace.workCorpus(target)
-        let corpora = writable == workspace.seedCorpus(target) ? [writable] : [writable, workspace.seedCorpus(target)]
+        let corpora = noSeeds || writable == workspace.seedCorpus(target) ? [writable] : [writable, workspace.seedCorpus(target)]
         log("target \(target), profile \(profile), sanitizer \(sanitizer), mutator \(mutator), \(time) s, \(jobs) job(s)\(plantedDivergence ? ", planted divergence on" : "")")
         let stats = try session.run(corpora: corpora, flags: flags + libFuzzerFlags, echo: true, logPath: nil)
         let summary = FuzzSummary(
