@@ -1,4 +1,5 @@
 import BuddyVocabulary
+import OptimizedAllocator
 import ReferenceAllocator
 
 /// How a run ends, and the process exit status each class maps to.
@@ -41,6 +42,20 @@ public struct AllocatorFactory: Sendable {
 
     /// The executable specification.
     public static let reference = AllocatorFactory(name: "reference") { ReferencePageAllocator(profile: $0) }
+
+    /// The system under test.
+    public static let optimized = AllocatorFactory(name: "optimized") { OptimizedPageAllocator(profile: $0) }
+
+    /// The system under test with faults planted, for a bug hunt that proves the harness
+    /// notices them.
+    public static func optimized(mutants: MutantSet) -> AllocatorFactory {
+        AllocatorFactory(name: "optimized+mutants") { OptimizedPageAllocator(profile: $0, mutants: mutants) }
+    }
+
+    /// The allocators the CLI can name.
+    public static let all: [AllocatorFactory] = [.reference, .optimized]
+
+    public static func named(_ name: String) -> AllocatorFactory? { all.first { $0.name == name } }
 }
 
 /// Everything about a lockstep run except the program.
@@ -52,6 +67,9 @@ public struct LockstepConfiguration: Sendable {
         case lockstep(reference: AllocatorFactory, subject: AllocatorFactory)
         /// One allocator alone, checked by the invariant checkers and the liveness phase only.
         case audit(AllocatorFactory)
+
+        /// The reference allocator against the optimized one.
+        public static let standard = Allocators.lockstep(reference: .reference, subject: .optimized)
     }
 
     public var allocators: Allocators
@@ -72,7 +90,7 @@ public struct LockstepConfiguration: Sendable {
     public var contextAfter: Int
 
     public init(
-        allocators: Allocators, checkEvery: Int = 1024, plantedDivergence: Bool = false,
+        allocators: Allocators = .standard, checkEvery: Int = 1024, plantedDivergence: Bool = false,
         livenessPhase: Bool = true, checkers: [any InvariantChecker] = StandardCheckers.all,
         contextBefore: Int = 12, contextAfter: Int = 3
     ) {

@@ -55,6 +55,10 @@ struct StepRecord {
     var operation: ProgramOperation?
     var first: CallRecord?
     var second: CallRecord?
+    /// The calls after the second (an isolation range).
+    var more: [CallRecord] = []
+
+    var calls: [CallRecord] { [first, second].compactMap { $0 } + more }
 }
 
 /// The state of one run. A struct with the hot loop in mutating methods, so that no dynamic
@@ -120,6 +124,11 @@ struct Session {
         }
         if failure == nil, let call = resolved.second {
             failure = perform(call, hint: resolved.allocationIndex, planted: false, record: &record.second, location: .operation(index))
+        }
+        for call in resolved.more where failure == nil {
+            var callRecord: CallRecord?
+            failure = perform(call, hint: nil, planted: false, record: &callRecord, location: .operation(index))
+            record.more.append(callRecord!)
         }
         remember(record)
         return failure

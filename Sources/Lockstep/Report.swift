@@ -68,7 +68,7 @@ extension Session {
         } else {
             lines = ["\(marker)liveness phase"]
         }
-        let calls = [record.first, record.second].compactMap { $0 }
+        let calls = record.calls
         if calls.isEmpty { lines.append("          (nothing to act on: no call)") }
         for call in calls {
             if let subjectOutcome = call.subjectOutcome, subjectOutcome != call.outcome {

@@ -8,19 +8,18 @@ struct AllocationContext {
     @usableFromInline let gfp: UInt32
     /// `ac->migratetype` (`gfp_migratetype`).
     @usableFromInline let migratetype: Int
-    /// `ac->highest_zoneidx` (`gfp_zone`), also the classzone of every lowmem_reserve check.
+    /// `ac->highest_zoneidx` (`gfp_zone`).
     @usableFromInline let highestZone: Int
+    /// The classzone of every lowmem_reserve check: `highestZone`.
+    @usableFromInline let classzone: Int
     /// The candidate zones (zonelist entries with index ≤ highest), preferred zone first.
     @usableFromInline let zonelist: UnsafeMutablePointer<Int>
     @usableFromInline let zonelistCount: Int
-    /// False only for the undefined MOVABLE|RECLAIMABLE request (migratetype 3), whose pcp list
-    /// index the kernel computes out of range; the model sends it to the buddy.
-    @usableFromInline let usesPerCPULists: Bool
 }
 
 /// `gfp_zone` on x86_64: `GFP_ZONE_TABLE`, two bits per combination of the four zone-modifier
-/// bits, as the kernel packs it. The combinations in `GFP_ZONE_BAD` have no entry and read as
-/// zone 0 (DMA), which is what the kernel returns when `CONFIG_DEBUG_VM` is off.
+/// bits, as the kernel packs it. The combinations in `GFP_ZONE_BAD` have no entry (they read as
+/// zone 0); the allocator refuses them before asking.
 @inline(__always) @usableFromInline
 func gfpZone(_ gfp: UInt32) -> Int {
     let normal: UInt64 = 2, dma32: UInt64 = 1, movable: UInt64 = 3
@@ -36,6 +35,7 @@ extension OptimizedPageAllocator {
     func allocate(cpu: Int, order: Int, gfp: UInt32) -> Outcome {
         guard order >= 0, order <= maxOrder else { return .rejected(Rejection(.orderTooLarge, pfn: nil)) }
         guard isValidCPU(cpu) else { return .rejected(Rejection(.noSuchCPUOrNode, pfn: nil)) }
+        guard isValidGFP(gfp) else { return .rejected(Rejection(.invalidGFP, pfn: nil)) }
         let context = makeContext(cpu: cpu, order: order, gfp: gfp)
         var flags = AllocBit.wmarkLow | (gfp & GFPBit.kswapdReclaim)
         if context.migratetype == MigrateIndex.movable { flags |= AllocBit.cma }
@@ -50,6 +50,14 @@ extension OptimizedPageAllocator {
         return .allocated(pfn: PFN(pfn))
     }
 
+    /// A mask a debug kernel traps on is refused: two or more of `__GFP_DMA`, `__GFP_DMA32`,
+    /// `__GFP_HIGHMEM` (`GFP_ZONE_BAD`), or `__GFP_MOVABLE` with `__GFP_RECLAIMABLE`
+    /// (`gfp_migratetype` would name MIGRATE_HIGHATOMIC).
+    @inline(__always)
+    func isValidGFP(_ gfp: UInt32) -> Bool {
+        (gfp & GFPBit.zoneModifiers).nonzeroBitCount <= 1 && gfp & GFPBit.movableMask != GFPBit.movableMask
+    }
+
     /// `prepare_alloc_pages`: highest zone, migratetype (UNMOVABLE when mobility grouping is
     /// off), zonelist of the CPU's node.
     @inline(__always)
@@ -59,10 +67,11 @@ extension OptimizedPageAllocator {
         if global.pointee.mobilityGroupingDisabled { migratetype = MigrateIndex.unmovable }
         let thisNode = gfp & GFPBit.thisNode != 0 ? ZoneIndex.typeCount : 0
         let zonelist = cpuZonelists[cpu &* 2 &* ZoneIndex.typeCount &+ thisNode &+ highestZone]
+        var classzone = highestZone
+        if mutant(.classzoneIsPreferredZone), zonelist[-1] > 0 { classzone = zones[zonelist[0]].typeIndex }
         return AllocationContext(
-            cpu: cpu, order: order, gfp: gfp, migratetype: migratetype, highestZone: highestZone,
-            zonelist: zonelist, zonelistCount: zonelist[-1],
-            usesPerCPULists: migratetype < MigrateIndex.pcpTypes)
+            cpu: cpu, order: order, gfp: gfp, migratetype: migratetype, highestZone: highestZone, classzone: classzone,
+            zonelist: zonelist, zonelistCount: zonelist[-1])
     }
 
     /// `alloc_flags_nofragment` (without `defrag_mode`): NOFRAGMENT when the preferred zone is
@@ -97,7 +106,7 @@ extension OptimizedPageAllocator {
                 flags &= ~AllocBit.noFragment
                 continue
             case .exhausted:
-                guard noFallback else { return nil }
+                guard noFallback, !mutant(.nofragmentKeptOnRetry) else { return nil }
                 flags &= ~AllocBit.noFragment
             }
         }
@@ -138,11 +147,11 @@ extension OptimizedPageAllocator {
     func zoneMayAllocate(_ zone: Zone, _ context: AllocationContext, flags: UInt32) -> Bool {
         if zone.pointee.flags & ZoneFlagBit.belowHigh == 0 {
             let high = zone.pointee.watermarkPages(WatermarkIndex.high)
-            if zoneWatermarkFast(zone, order: context.order, mark: high, highestZone: context.highestZone, flags: flags) { return true }
+            if zoneWatermarkFast(zone, order: context.order, mark: high, highestZone: context.classzone, flags: flags) { return true }
             zone.pointee.flags |= ZoneFlagBit.belowHigh
         }
         let mark = zone.pointee.watermarkPages(Int(flags & AllocBit.wmarkMask))
-        if zoneWatermarkFast(zone, order: context.order, mark: mark, highestZone: context.highestZone, flags: flags) { return true }
+        if zoneWatermarkFast(zone, order: context.order, mark: mark, highestZone: context.classzone, flags: flags) { return true }
         return flags & AllocBit.noWatermarks != 0
     }
 

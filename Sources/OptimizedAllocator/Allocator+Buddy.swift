@@ -28,8 +28,9 @@ extension OptimizedPageAllocator {
         let candidates = zone.pointee.freeListMask[migratetype] >> UInt32(order)
         guard candidates != 0 else { return nil }
         let currentOrder = order + candidates.trailingZeroBitCount
-        let index = zone.pointee.frames.first(zone.pointee.freeListSentinel(order: currentOrder, migratetype: migratetype))
-        pageDeleteAndExpand(zone, index, low: order, high: currentOrder, migratetype: migratetype)
+        let index = pageDeleteAndExpand(
+            zone, zone.pointee.frames.first(zone.pointee.freeListSentinel(order: currentOrder, migratetype: migratetype)),
+            low: order, high: currentOrder, migratetype: migratetype)
         if global.pointee.recordsEvents {
             record(.pageAllocZoneLocked(
                 pfn: PFN(zone.pointee.pfn(index)), order: Order(order), migratetype: Migratetype(rawValue: migratetype)!,
@@ -41,26 +42,32 @@ extension OptimizedPageAllocator {
     /// `page_del_and_expand`: off its list, split down to `low`, net accounting of the pages
     /// that left.
     @inline(__always)
-    func pageDeleteAndExpand(_ zone: Zone, _ index: UInt32, low: Int, high: Int, migratetype: Int) {
+    func pageDeleteAndExpand(_ zone: Zone, _ index: UInt32, low: Int, high: Int, migratetype: Int) -> UInt32 {
         zone.pointee.deleteFreeBlock(index, order: high, migratetype: migratetype)
-        let added = expand(zone, index, low: low, high: high, migratetype: migratetype)
+        let (added, kept) = expand(zone, index, low: low, high: high, migratetype: migratetype)
         zone.pointee.accountFreePages(-((1 &<< high) - added), migratetype)
+        return kept
     }
 
     /// `expand`: the caller keeps the lowest part; each upper half goes to the head of
-    /// `free_list[migratetype]` at its order, largest first.
+    /// `free_list[migratetype]` at its order, largest first. Returns the pages put back and the
+    /// block the caller keeps.
     @inline(__always)
-    func expand(_ zone: Zone, _ index: UInt32, low: Int, high initialHigh: Int, migratetype: Int) -> Int {
+    func expand(_ zone: Zone, _ index: UInt32, low: Int, high initialHigh: Int, migratetype: Int) -> (added: Int, kept: UInt32) {
         var high = initialHigh
         var size = 1 &<< high
         var added = 0
+        var kept = index
+        let upperHalf = mutant(.expandHandsOutUpperHalf)
         while high > low {
             high -= 1
             size &>>= 1
-            zone.pointee.addFreeBlock(index + UInt32(truncatingIfNeeded: size), order: high, migratetype: migratetype, tail: false)
+            let half = UInt32(truncatingIfNeeded: size)
+            zone.pointee.addFreeBlock(upperHalf ? kept : kept + half, order: high, migratetype: migratetype, tail: false)
+            if upperHalf { kept += half }
             added += size
         }
-        return added
+        return (added, kept)
     }
 
     // MARK: - Fallbacks
@@ -91,12 +98,15 @@ extension OptimizedPageAllocator {
     func rmqueueClaim(_ zone: Zone, order: Int, startType: Int, flags: UInt32) -> UInt32? {
         var minOrder = order
         if order < pageblockOrder, flags & AllocBit.noFragment != 0 { minOrder = pageblockOrder }
-        var currentOrder = maxOrder
-        while currentOrder >= minOrder {
-            defer { currentOrder -= 1 }
+        let ascending = mutant(.claimScansAscending)
+        for step in 0..<max(0, maxOrder - minOrder + 1) {
+            let currentOrder = ascending ? minOrder + step : maxOrder - step
             let fallbackType = findSuitableFallback(zone, order: currentOrder, migratetype: startType, claimable: true)
             if fallbackType == -1 { continue }
-            if fallbackType == -2 { break }
+            if fallbackType == -2 {
+                if ascending { continue }
+                break
+            }
             let candidate = zone.pointee.frames.first(zone.pointee.freeListSentinel(order: currentOrder, migratetype: fallbackType))
             if let index = tryToClaimBlock(zone, candidate, currentOrder: currentOrder, order: order, startType: startType, blockType: fallbackType, flags: flags) {
                 emitExtfrag(zone, index, order: order, fallbackOrder: currentOrder, startType: startType, fallbackType: fallbackType)
@@ -114,23 +124,25 @@ extension OptimizedPageAllocator {
         if currentOrder >= pageblockOrder {
             zone.pointee.deleteFreeBlockAccounted(index, order: currentOrder, migratetype: blockType)
             changePageblockRange(zone, pfn, currentOrder, startType)
-            let added = expand(zone, index, low: order, high: currentOrder, migratetype: startType)
+            let (added, kept) = expand(zone, index, low: order, high: currentOrder, migratetype: startType)
             zone.pointee.accountFreePages(added, startType)
-            return index
+            return kept
         }
-        if boostWatermark(zone), flags & AllocBit.kswapd != 0 {
+        if boostWatermark(zone), flags & AllocBit.kswapd != 0 || mutant(.boostIgnoresKswapdFlag) {
             zone.pointee.flags |= ZoneFlagBit.boostedWatermark
         }
         guard let block = pageblockFreeCensus(zone, pfn) else { return nil }
-        let alikePages: Int
+        var alikePages: Int
         if startType == MigrateIndex.movable {
             alikePages = block.movablePages
         } else {
             alikePages = blockType == MigrateIndex.movable ? pageblockPages - (block.freePages + block.movablePages) : 0
         }
-        guard block.freePages + alikePages >= 1 &<< (pageblockOrder - 1) || global.pointee.mobilityGroupingDisabled else { return nil }
+        if mutant(.claimCountsFreeOnly) { alikePages = 0 }
+        let threshold = (1 &<< (pageblockOrder - 1)) + (mutant(.claimThresholdOffByOne) ? 1 : 0)
+        guard block.freePages + alikePages >= threshold || global.pointee.mobilityGroupingDisabled else { return nil }
         moveFreePagesOfBlock(zone, startPfn: block.startPfn, from: blockType, to: startType)
-        setPageblockMigratetype(zone, block.startPfn, startType)
+        if !mutant(.claimSkipsRetype) { setPageblockMigratetype(zone, block.startPfn, startType) }
         return rmqueueSmallest(zone, order: order, migratetype: startType)
     }
 
@@ -139,8 +151,15 @@ extension OptimizedPageAllocator {
         for currentOrder in order..<orderCount {
             let fallbackType = findSuitableFallback(zone, order: currentOrder, migratetype: startType, claimable: false)
             if fallbackType == -1 { continue }
-            let index = zone.pointee.frames.first(zone.pointee.freeListSentinel(order: currentOrder, migratetype: fallbackType))
-            pageDeleteAndExpand(zone, index, low: order, high: currentOrder, migratetype: fallbackType)
+            var index = zone.pointee.frames.first(zone.pointee.freeListSentinel(order: currentOrder, migratetype: fallbackType))
+            if mutant(.stealExpandsIntoStartType) {
+                zone.pointee.deleteFreeBlockAccounted(index, order: currentOrder, migratetype: fallbackType)
+                let (added, kept) = expand(zone, index, low: order, high: currentOrder, migratetype: startType)
+                zone.pointee.accountFreePages(added, startType)
+                index = kept
+            } else {
+                index = pageDeleteAndExpand(zone, index, low: order, high: currentOrder, migratetype: fallbackType)
+            }
             emitExtfrag(zone, index, order: order, fallbackOrder: currentOrder, startType: startType, fallbackType: fallbackType)
             return index
         }
@@ -212,7 +231,7 @@ extension OptimizedPageAllocator {
     @inline(__always)
     func rmqueueZone(_ zone: Zone, _ context: AllocationContext, flags: UInt32) -> UInt32? {
         var index: UInt32?
-        if pcpAllowedOrder(context.order), context.usesPerCPULists {
+        if pcpAllowedOrder(context.order) {
             index = rmqueuePcplist(zone, context, flags: flags)
         }
         if index == nil {

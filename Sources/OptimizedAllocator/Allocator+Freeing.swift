@@ -27,6 +27,12 @@ extension OptimizedPageAllocator {
         pindex >= 3 * (costlyOrder + 1) ? pmdOrder : pindex / MigrateIndex.pcpTypes
     }
 
+    /// The migratetype a pcp list index stands for (the THP lists: UNMOVABLE and MOVABLE).
+    @inline(__always)
+    func pindexMigratetype(_ pindex: Int) -> Int {
+        pindex >= 3 * (costlyOrder + 1) ? pindex - 3 * (costlyOrder + 1) : pindex % MigrateIndex.pcpTypes
+    }
+
     /// `migratetype_is_mergeable`.
     @inline(__always)
     func isMergeable(_ migratetype: Int) -> Bool { migratetype < MigrateIndex.pcpTypes }
@@ -82,10 +88,13 @@ extension OptimizedPageAllocator {
             var buddyType = migratetype
             if order >= pageblockOrder {
                 buddyType = zone.pointee.pageblockMigratetype(buddyPfn)
-                if migratetype != buddyType, !isMergeable(migratetype) || !isMergeable(buddyType) { break }
+                if migratetype != buddyType, !isMergeable(migratetype) || !isMergeable(buddyType),
+                   !mutant(.mergeIgnoresPageblockType) { break }
             }
             zone.pointee.deleteFreeBlock(buddy, order: order, migratetype: buddyType)
-            if buddyType != migratetype { changePageblockRange(zone, buddyPfn, order, migratetype) }
+            if buddyType != migratetype, !mutant(.mergeSkipsBuddyRetype) {
+                changePageblockRange(zone, buddyPfn, mutant(.mergeRetypesFirstPageblockOnly) ? pageblockOrder : order, migratetype)
+            }
             pfn &= buddyPfn
             order += 1
         }
@@ -98,10 +107,11 @@ extension OptimizedPageAllocator {
     @inline(__always)
     func buddyMergeLikely(_ zone: Zone, pfn: Int, buddyPfn: Int, order: Int) -> Bool {
         if order >= maxOrder - 1 { return false }
+        let probeOrder = mutant(.mergeLikelyWrongOrder) ? order : order + 1
         let higherPfn = buddyPfn & pfn
-        let higherBuddyPfn = higherPfn ^ (1 &<< (order + 1))
+        let higherBuddyPfn = higherPfn ^ (1 &<< probeOrder)
         guard let candidate = zone.pointee.frameIndex(higherBuddyPfn) else { return false }
-        return zone.pointee.frames[candidate].state == .buddy && Int(zone.pointee.frames[candidate].order) == order + 1
+        return zone.pointee.frames[candidate].state == .buddy && Int(zone.pointee.frames[candidate].order) == probeOrder
     }
 
     /// `split_large_buddy`: a block above pageblock_order is freed one pageblock at a time, each
@@ -110,8 +120,9 @@ extension OptimizedPageAllocator {
         var pfn = zone.pointee.pfn(index)
         let end = pfn + (1 &<< order)
         let pieceOrder = min(order, pageblockOrder)
+        let firstType = zone.pointee.pageblockMigratetype(pfn)
         repeat {
-            let migratetype = zone.pointee.pageblockMigratetype(pfn)
+            let migratetype = mutant(.splitLargeBuddyFirstType) ? firstType : zone.pointee.pageblockMigratetype(pfn)
             freeOneBlock(zone, UInt32(truncatingIfNeeded: pfn - zone.pointee.coverageStartPfn), order: pieceOrder, migratetype: migratetype, toTail: toTail)
             pfn += 1 &<< pieceOrder
         } while pfn < end

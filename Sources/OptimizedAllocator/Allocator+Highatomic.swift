@@ -8,7 +8,7 @@ extension OptimizedPageAllocator {
         let onePercent = zone.pointee.managedPages / 100
         if onePercent < pageblockPages { return }
         let maxManaged = (onePercent + pageblockPages - 1) & ~(pageblockPages - 1)
-        if zone.pointee.nrReservedHighatomic >= maxManaged { return }
+        if zone.pointee.nrReservedHighatomic >= maxManaged, !mutant(.highatomicReserveUncapped) { return }
         let migratetype = zone.pointee.pageblockMigratetype(pfn)
         if !isMergeable(migratetype) { return }
         if order < pageblockOrder {
@@ -30,7 +30,8 @@ extension OptimizedPageAllocator {
             if !force, zone.pointee.nrReservedHighatomic <= pageblockPages { continue }
             for order in 0..<orderCount {
                 guard let index = zone.pointee.firstFreeBlock(order: order, migratetype: MigrateIndex.highatomic) else { continue }
-                if unreserveBlock(zone, index, order: order, to: context.migratetype) { return true }
+                let target = mutant(.unreserveToMovable) ? MigrateIndex.movable : context.migratetype
+                if unreserveBlock(zone, index, order: order, to: target) { return true }
             }
         }
         return false
@@ -42,7 +43,7 @@ extension OptimizedPageAllocator {
     func unreserveBlock(_ zone: Zone, _ index: UInt32, order: Int, to migratetype: Int) -> Bool {
         var size = max(pageblockPages, 1 << order)
         if size > zone.pointee.nrReservedHighatomic { size = zone.pointee.nrReservedHighatomic }
-        zone.pointee.nrReservedHighatomic -= size
+        if !mutant(.unreserveKeepsCount) { zone.pointee.nrReservedHighatomic -= size }
         let pfn = zone.pointee.pfn(index)
         if order < pageblockOrder {
             return moveFreepagesBlock(zone, pfn, from: MigrateIndex.highatomic, to: migratetype) > 0

@@ -61,7 +61,8 @@ extension OptimizedPageAllocator {
     }
 
     /// Every managed page lies in exactly one block; no free block has a free buddy of its
-    /// order that it could have merged with.
+    /// order that it could have merged with (the sheet's invariant, widened: isolation moves
+    /// leave isolated buddies unmerged).
     func coverageProblems(_ zone: Zone) -> [String] {
         var problems: [String] = []
         let name = "\(zone.pointee.id)"
@@ -97,6 +98,9 @@ extension OptimizedPageAllocator {
             let own = zone.pointee.pageblockMigratetype(pfn)
             let other = zone.pointee.pageblockMigratetype(buddyPfn)
             if own != other, !isMergeable(own) || !isMergeable(other) { return nil }
+            // Isolating moves free blocks without merging them; two isolated buddies merge only
+            // when freed into or un-isolated.
+            if own == MigrateIndex.isolate || other == MigrateIndex.isolate { return nil }
         }
         return "\(zone.pointee.id): free blocks \(pfn)/\(order) and \(buddyPfn)/\(order) are buddies but did not merge"
     }

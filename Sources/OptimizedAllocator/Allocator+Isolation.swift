@@ -65,7 +65,7 @@ extension OptimizedPageAllocator {
     /// otherwise the block's free pages move between ISOLATE and the stored type, then the bit
     /// is toggled.
     func moveFreePagesOfBlockIsolate(_ zone: Zone, startPfn: Int, isolate: Bool) {
-        if pageblockOrder != maxOrder {
+        if pageblockOrder != maxOrder, !mutant(.isolateSkipsLargeBuddySplit) {
             let buddyPfn = findLargeBuddy(zone, startPfn)
             if let buddy = zone.pointee.frameIndex(buddyPfn), zone.pointee.frames[buddy].state == .buddy,
                Int(zone.pointee.frames[buddy].order) > pageblockOrder {
@@ -78,7 +78,8 @@ extension OptimizedPageAllocator {
         }
         let storedType = zone.pointee.pageblockStoredType(startPfn)
         let (from, to) = isolate ? (storedType, MigrateIndex.isolate) : (MigrateIndex.isolate, storedType)
-        moveFreePagesOfBlock(zone, startPfn: startPfn, from: from, to: to)
+        let moved = moveFreePagesOfBlock(zone, startPfn: startPfn, from: from, to: to)
+        if mutant(.isolationKeepsFreeAccounting) { zone.pointee.nrFreePages += isolate ? moved : -moved }
         zone.pointee.togglePageblockIsolate(startPfn, isolate)
     }
 

@@ -32,11 +32,11 @@ extension OptimizedPageAllocator {
         pcp.pointee.count &+= 1 &<< order
         let batch = pcp.pointee.batch
         let freeHigh = updateFreeHighState(pcp, batch: batch, order: order)
-        if pcp.pointee.freeCount < batch &<< pcpBatchScaleMax { pcp.pointee.freeCount &+= 1 &<< order }
+        if pcp.pointee.freeCount < batch &<< pcpBatchScaleMax || mutant(.pcpFreeCountUncapped) { pcp.pointee.freeCount &+= 1 &<< order }
         let high = nrPcpHigh(zone, pcp, batch: batch, freeHigh: freeHigh)
         guard pcp.pointee.count >= high else { return }
         freePcppagesBulk(zone, cpu: cpu, count: nrPcpFree(pcp, batch: batch, high: high, freeHigh: freeHigh), pindex: pindex)
-        if zone.pointee.flags & ZoneFlagBit.belowHigh != 0,
+        if zone.pointee.flags & ZoneFlagBit.belowHigh != 0, !mutant(.belowHighNeverCleared),
            zoneWatermarkOK(zone, order: 0, mark: zone.pointee.watermarkPages(WatermarkIndex.high), highestZone: ZoneIndex.movable, flags: 0) {
             zone.pointee.flags &= ~ZoneFlagBit.belowHigh
         }
@@ -53,7 +53,7 @@ extension OptimizedPageAllocator {
         }
         let freeHigh = pcp.pointee.freeCount >= batch + pcp.pointee.highMin / 2
             && pcp.pointee.flags & previous != 0
-            && (pcp.pointee.flags & PCPFlagBit.freeHighBatch == 0 || pcp.pointee.count >= batch)
+            && (pcp.pointee.flags & PCPFlagBit.freeHighBatch == 0 || pcp.pointee.count >= batch || mutant(.pcpFreeHighIgnoresBatchFlag))
         pcp.pointee.flags |= previous
         return freeHigh
     }
@@ -118,9 +118,9 @@ extension OptimizedPageAllocator {
             let order = pindexToOrder(pindex)
             let pages = 1 &<< order
             repeat {
-                let index = zone.pointee.frames.last(sentinel)
+                let index = mutant(.pcpSpillNewestFirst) ? zone.pointee.frames.first(sentinel) : zone.pointee.frames.last(sentinel)
                 let pfn = zone.pointee.pfn(index)
-                let migratetype = zone.pointee.pageblockMigratetype(pfn)
+                let migratetype = mutant(.pcpDrainStaleMigratetype) ? pindexMigratetype(pindex) : zone.pointee.pageblockMigratetype(pfn)
                 zone.pointee.frames.remove(index)
                 zone.pointee.frames[index].state = .tail
                 count -= pages
@@ -150,11 +150,11 @@ extension OptimizedPageAllocator {
         }
         if order == 0 {
             let maxAlloc = max(high - pcp.pointee.count - baseBatch, baseBatch)
-            if batch <= maxAlloc, pcp.pointee.allocFactor < pcpBatchScaleMax { pcp.pointee.allocFactor += 1 }
+            if batch <= maxAlloc, pcp.pointee.allocFactor < pcpBatchScaleMax || mutant(.pcpAllocFactorUncapped) { pcp.pointee.allocFactor += 1 }
             batch = min(batch, maxAlloc)
         }
         if batch > 1 { batch = max(batch >> order, 2) }
-        return batch
+        return mutant(.pcpRefillOneMore) ? batch + 1 : batch
     }
 
     /// `rmqueue_pcplist` + `__rmqueue_pcplist`: the head of the CPU's list, refilled by
@@ -170,7 +170,7 @@ extension OptimizedPageAllocator {
         if zone.pointee.frames.isEmpty(sentinel) {
             let batch = nrPcpAlloc(zone, pcp, order: order)
             let taken = rmqueueBulk(zone, order: order, count: batch, sentinel: sentinel, pindex: pindex, migratetype: context.migratetype, flags: flags)
-            pcp.pointee.count += taken << order
+            pcp.pointee.count += mutant(.pcpCountIgnoresOrder) ? taken : taken << order
             if zone.pointee.frames.isEmpty(sentinel) { return nil }
         }
         let index = zone.pointee.frames.first(sentinel)
@@ -184,6 +184,7 @@ extension OptimizedPageAllocator {
     func rmqueueBulk(_ zone: Zone, order: Int, count: Int, sentinel: UInt32, pindex: Int, migratetype: Int, flags: UInt32) -> Int {
         var mode = RmqueueMode.normal
         for taken in 0..<max(count, 0) {
+            if mutant(.rmqueueModeNotCached) { mode = .normal }
             guard let index = rmqueue(zone, order: order, migratetype: migratetype, flags: flags, mode: &mode) else { return taken }
             zone.pointee.frames[index].state = .perCPU
             zone.pointee.frames[index].order = UInt8(truncatingIfNeeded: order)
@@ -233,7 +234,7 @@ extension OptimizedPageAllocator {
         let pcp = perCPUPages(zone, cpu)
         let highMin = pcp.pointee.highMin
         let batch = pcp.pointee.batch
-        if pcp.pointee.high > highMin {
+        if pcp.pointee.high > highMin, !mutant(.pcpHighNoDecay) {
             let high = pcp.pointee.high
             pcp.pointee.high = max(pcp.pointee.count - (batch &<< pcpBatchScaleMax), high - (high >> 3), highMin)
         }

@@ -99,7 +99,7 @@ extension OptimizedPageAllocator {
         zone.pointee.frames[head].order = 0
         var remaining = order
         var freed = 0
-        while remaining > 0 {
+        while remaining > (mutant(.freeTailsSkipsOrderZero) ? 1 : 0) {
             remaining -= 1
             freeFrozenPages(zone, head + UInt32(1 &<< remaining), order: remaining, cpu: cpu)
             freed += 1 &<< remaining
@@ -121,7 +121,8 @@ extension OptimizedPageAllocator {
                 zone.pointee.frames[head].refcount = references
                 return .completed(pagesFreed: 0)
             }
-            let order = Int(zone.pointee.frames[head].order)
+            var order = Int(zone.pointee.frames[head].order)
+            if mutant(.putPageFreesOrderZero), !zone.pointee.frames[head].isCompound { order = 0 }
             freeFrozenPages(zone, head, order: order, cpu: cpu)
             return .completed(pagesFreed: 1 &<< order)
         }

@@ -23,7 +23,9 @@ extension OptimizedPageAllocator {
     @inline(__always)
     func unusableFree(_ zone: Zone, order: Int, flags: UInt32) -> Int {
         var unusable = (1 &<< order) - 1
-        if flags & AllocBit.reserves == 0 { unusable += zone.pointee.nrFreeHighatomic }
+        if flags & AllocBit.reserves == 0 {
+            unusable += mutant(.watermarkSubtractsReservedHighatomic) ? zone.pointee.nrReservedHighatomic : zone.pointee.nrFreeHighatomic
+        }
         if cmaConfigured, flags & AllocBit.cma == 0 { unusable += zone.pointee.nrFreeCMAPages }
         return unusable
     }
@@ -42,13 +44,22 @@ extension OptimizedPageAllocator {
             }
             if flags & AllocBit.oom != 0 { minimum -= minimum / 2 }
         }
-        if free <= minimum + zone.pointee.lowmemReserve[highestZone] { return false }
+        if flags & (AllocBit.nonBlock | AllocBit.minReserve) == AllocBit.nonBlock, mutant(.watermarkNonBlockReduction) {
+            minimum -= minimum / 4
+        }
+        if free <= minimum + lowmemReserve(zone, highestZone) { return false }
         if order == 0 { return true }
         let masks = zone.pointee.freeListMask
         var usable = masks[MigrateIndex.unmovable] | masks[MigrateIndex.movable] | masks[MigrateIndex.reclaimable]
         if cmaConfigured, flags & AllocBit.cma != 0 { usable |= masks[MigrateIndex.cma] }
         if flags & (AllocBit.highatomic | AllocBit.oom) != 0 { usable |= masks[MigrateIndex.highatomic] }
         return usable >> UInt32(order) != 0
+    }
+
+    /// `z->lowmem_reserve[highest_zoneidx]`.
+    @inline(__always)
+    func lowmemReserve(_ zone: Zone, _ highestZone: Int) -> Int {
+        mutant(.watermarkIgnoresLowmemReserve) ? 0 : zone.pointee.lowmemReserve[highestZone]
     }
 
     /// `zone_watermark_ok`.
@@ -65,7 +76,7 @@ extension OptimizedPageAllocator {
         if order == 0 {
             let reserved = unusableFree(zone, order: 0, flags: flags)
             let usable = free - min(free, reserved)
-            if usable > mark + zone.pointee.lowmemReserve[highestZone] { return true }
+            if usable > mark + lowmemReserve(zone, highestZone) { return true }
         }
         if zoneWatermarkOK(zone, order: order, mark: mark, highestZone: highestZone, flags: flags, freePages: free) { return true }
         if order == 0, flags & AllocBit.minReserve != 0, zone.pointee.watermarkBoost != 0,

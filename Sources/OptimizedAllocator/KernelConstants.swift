@@ -9,6 +9,8 @@ import BuddyVocabulary
 @usableFromInline
 enum GFPBit {
     @usableFromInline static let zoneMask: UInt32 = 0xF
+    /// `__GFP_DMA | __GFP_HIGHMEM | __GFP_DMA32`: at most one may be set.
+    @usableFromInline static let zoneModifiers: UInt32 = 0x7
     @usableFromInline static let movableMask: UInt32 = 0x18
     @usableFromInline static let movableShift: UInt32 = 3
     @usableFromInline static let high: UInt32 = 0x20

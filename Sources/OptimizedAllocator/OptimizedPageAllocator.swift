@@ -114,7 +114,7 @@ public final class OptimizedPageAllocator: PageAllocator {
         zoneCount = layout.zoneCount
         zones = .allocate(capacity: zoneCount)
         for zoneIndex in 0..<zoneCount {
-            (zones + zoneIndex).initialize(to: layout.makeZone(zoneIndex))
+            (zones + zoneIndex).initialize(to: layout.makeZone(zoneIndex, mutants: mutants))
         }
         populatedZoneCount = layout.populatedZones.count
         populatedZones = .allocate(capacity: max(1, populatedZoneCount))
@@ -231,7 +231,7 @@ public final class OptimizedPageAllocator: PageAllocator {
         guard node >= 0, node < nodeCount else { return .rejected(Rejection(.noSuchCPUOrNode, pfn: nil)) }
         for type in 0..<ZoneType.allCases.count {
             let zone = zones + (node * ZoneType.allCases.count + type)
-            zone.pointee.watermarkBoost = 0
+            if !mutant(.kswapdKeepsBoost) { zone.pointee.watermarkBoost = 0 }
             zone.pointee.flags &= ~(ZoneFlagBit.boostedWatermark | ZoneFlagBit.belowHigh)
         }
         return .completed(pagesFreed: 0)

@@ -61,6 +61,8 @@ struct ZoneState {
     @usableFromInline let isPopulated: Bool
     @usableFromInline let pageblockOrder: Int
     @usableFromInline let orderCount: Int
+    /// The planted faults (`MutantSet.rawValue`), for the seams inside the list operations.
+    @usableFromInline let mutants: UInt64
 
     // MARK: Frames and lists
     /// PFN of `frames[0]`.
@@ -108,8 +110,9 @@ struct ZoneState {
 
     init(
         id: ZoneID, geometry: Profile.Zone?, pageblockOrder: Int, orderCount: Int, cpuCount: Int,
-        coverage: (startPfn: Int, pages: Int), pageblocks: (flags: UnsafeMutablePointer<UInt8>, base: Int)
+        coverage: (startPfn: Int, pages: Int), pageblocks: (flags: UnsafeMutablePointer<UInt8>, base: Int), mutants: UInt64
     ) {
+        self.mutants = mutants
         self.id = id
         nodeIndex = id.node.rawValue
         typeIndex = id.type.rawValue
@@ -299,8 +302,10 @@ struct ZoneState {
         frames.addTail(index, freeListSentinel(order: order, migratetype: new))
         frames[index].listType = UInt8(truncatingIfNeeded: new)
         freeListMask[new] |= 1 &<< UInt32(order)
-        accountFreePages(-(1 &<< order), old)
-        accountFreePages(1 &<< order, new)
+        if mutants & Mutant.moveSkipsAccounting.bit == 0 {
+            accountFreePages(-(1 &<< order), old)
+            accountFreePages(1 &<< order, new)
+        }
         let oldIsolated = old == MigrateIndex.isolate
         if order >= pageblockOrder, oldIsolated != (new == MigrateIndex.isolate) {
             nrFreePagesBlocks += oldIsolated ? 1 &<< order : -(1 &<< order)

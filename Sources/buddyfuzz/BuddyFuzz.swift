@@ -7,12 +7,17 @@ struct BuddyFuzz: ParsableCommand {
         commandName: "buddyfuzz",
         abstract: "Lockstep fuzzing of a model of the Linux 6.18 page allocator.",
         subcommands: [
-            ProfilesCommand.self,
-            ShowCommand.self,
-            BenchCommand.self,
             FuzzCommand.self,
+            RunCommand.self,
+            StressCommand.self,
+            ReplayCommand.self,
+            MinimizeCommand.self,
+            FmtCommand.self,
             TriageCommand.self,
             CampaignCommand.self,
             SeedCorpusCommand.self,
+            ShowCommand.self,
+            ProfilesCommand.self,
+            BenchCommand.self,
         ])
 }

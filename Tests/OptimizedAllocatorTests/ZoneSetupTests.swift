@@ -15,7 +15,14 @@ import Testing
         #expect(zone(.dma).watermarks == [60, 75, 90, 105])
         #expect(zone(.dma32).watermarks == [12185, 15231, 18277, 21323])
         #expect(zone(.normal).watermarks == [4650, 5812, 6974, 8136])
-        #expect(zone(.movable).watermarks == [32, 32, 32, 32])
+        #expect(state.zones.map(\.id.type) == [.dma, .dma32, .normal], "the snapshot lists the zones the profile names")
+    }
+
+    /// The empty Movable zone the profile does not name still gets the kernel's watermarks.
+    @Test func emptyMovableZoneKeepsKernelWatermarks() {
+        let allocator = OptimizedPageAllocator(profile: BuiltInProfiles.linux618VM)
+        let movable = allocator.zones[ZoneType.movable.rawValue]
+        #expect((0..<4).map { movable.watermarks[$0] } == [32, 32, 32, 32])
     }
 
     @Test func protectionMatchesZoneinfo() {
