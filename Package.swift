@@ -49,7 +49,7 @@ let package = Package(
         // Findings, the operation-level mutator and the replay driver shared by the fuzz targets.
         .target(
             name: "FuzzSupport",
-            dependencies: ["BuddyVocabulary", "BuddyFormats", "OptimizedAllocator", "Lockstep", "CLibFuzzer"],
+            dependencies: ["BuddyVocabulary", "BuddyFormats", "Lockstep", "CLibFuzzer"],
             path: "FuzzTargets/Support"
         ),
         .executableTarget(

@@ -27,9 +27,9 @@ for target in lockstep formats; do
   grep -q "^executions *4000$" "$scratch/smoke-$target.log" || fail "fuzz $target did not run 4000 inputs"
 done
 
-step "canary: the planted divergence is found, replayed and minimized"
+step "canary: the planted divergence is found from nothing, replayed and minimized"
 status=0
-"$buddyfuzz" fuzz lockstep --no-build --planted-divergence --time 300 \
+"$buddyfuzz" fuzz lockstep --no-build --planted-divergence --no-seeds --time 300 \
   --corpus "$scratch/canary/corpus" --findings "$scratch/canary/findings" -- -seed=1 \
   2>"$scratch/canary.log" || status=$?
 grep -A12 "== buddyfuzz fuzz lockstep ==" "$scratch/canary.log" || true
@@ -39,19 +39,27 @@ artifact=$(ls "$scratch"/canary/findings/crash-* | grep -v '\.' | head -1)
 grep -q "^Reproduce with: " "$artifact.txt" || fail "the report has no Reproduce line"
 
 status=0
-"$buddyfuzz" replay --planted-divergence "$artifact" >"$scratch/replay.log" 2>&1 || status=$?
+"$buddyfuzz" replay "$artifact" --planted-divergence >"$scratch/replay.log" 2>&1 || status=$?
 [ "$status" -eq 1 ] || { cat "$scratch/replay.log"; fail "replay exited $status, expected 1 (divergence)"; }
-echo "replay reproduces the divergence (exit 1)"
+title=$(grep "^title: " "$artifact.txt" | cut -d' ' -f2-)
+grep -q "^verdict: divergence ($title)" "$scratch/replay.log" || fail "replay does not report the finding's title '$title'"
+echo "replay reproduces '$title' (exit 1)"
+
+status=0
+"$buddyfuzz" minimize "$artifact" --planted-divergence -o "$scratch/canary/minimized" >"$scratch/minimize.log" 2>&1 || status=$?
+[ "$status" -eq 1 ] || { tail -20 "$scratch/minimize.log"; fail "minimize exited $status, expected 1 (divergence)"; }
+before=$(grep -vc '^buddyfuzz ops\|^profile\|^seed' "$artifact.ops" || true)
+after=$(grep -vc '^buddyfuzz ops\|^profile\|^seed' "$scratch/canary/minimized.ops" || true)
+[ "$after" -lt "$before" ] || fail "minimize did not shrink $artifact ($before → $after operations)"
+grep -q "^verdict: divergence ($title)" <("$buddyfuzz" replay "$scratch/canary/minimized.ops" --planted-divergence 2>&1) \
+  || fail "the minimized program lost the finding's title"
+echo "minimize shrinks it from $before to $after operations, same title"
 
 status=0
 "$buddyfuzz" triage "$scratch/canary/findings" --planted-divergence >"$scratch/triage.log" 2>&1 || status=$?
 cat "$scratch/triage.log"
 [ "$status" -eq 1 ] || fail "triage exited $status, expected 1 (findings present)"
-minimized=$(ls "$scratch"/canary/findings/*.min.ops | head -1)
-before=$(grep -c . "$artifact.ops")
-after=$(grep -c . "$minimized")
-[ "$after" -lt "$before" ] || fail "minimization did not shrink $artifact ($before → $after lines)"
-echo "minimize shrinks the finding: $before → $after lines"
+grep -q "| $title | " "$scratch/canary/findings/triage.md" || fail "triage has no bucket '$title'"
 
 step "ClusterFuzzLite build.sh with SRC and OUT"
 src=$(mktemp -d)
@@ -66,4 +74,4 @@ ls "$src/out"
 rm -rf "$src"
 
 echo
-echo "fuzz smoke: 4 passed, 0 failed"
+echo "fuzz smoke: 5 passed, 0 failed"
