@@ -47,7 +47,8 @@ for seed in 1 2 3; do
     --corpus "$scratch/canary/corpus-$seed" --findings "$scratch/canary/findings" -- -seed="$seed" \
     2>"$scratch/canary-$seed.log" || status=$?
   grep -A8 "== buddyfuzz fuzz lockstep ==" "$scratch/canary-$seed.log" || true
-  for candidate in $(ls "$scratch"/canary/findings/crash-* 2>/dev/null | grep -v '\.'); do
+  for candidate in "$scratch"/canary/findings/crash-*; do
+    case "$candidate" in *.ops | *.txt | *.md | *.json | *.min*) continue ;; esac
     if grep -q "^title: $planted_title$" "$candidate.txt" 2>/dev/null; then artifact=$candidate; fi
   done
   [ -n "$artifact" ] && break
