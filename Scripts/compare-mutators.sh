@@ -12,7 +12,7 @@ seeds=${1:-3}
 coverage_seconds=${2:-60}
 canary_seconds=${3:-180}
 buddyfuzz=.build/debug/buddyfuzz
-work=.fuzz-out/compare-mutators
+work=${WORK:-.fuzz-out/compare-mutators}
 rm -rf "$work"
 mkdir -p "$work"
 swift build --product buddyfuzz >/dev/null
@@ -22,7 +22,7 @@ field() { grep "^$2 " "$1" | head -1 | awk '{print $2}'; }
 
 echo "| mutator | seed | edges after ${coverage_seconds} s | features | corpus | executions to the canary | seconds to the canary |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for mode in operations bytes; do
+for mode in ${MODES:-operations bytes}; do
   for seed in $(seq 1 "$seeds"); do
     log="$work/coverage-$mode-$seed.log"
     "$buddyfuzz" fuzz lockstep --no-build --no-seeds --mutator "$mode" --time "$coverage_seconds" \

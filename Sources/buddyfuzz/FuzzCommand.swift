@@ -29,8 +29,8 @@ struct FuzzCommand: ParsableCommand {
     @Option(help: "address (AddressSanitizer) or none.")
     var sanitizer: String = FuzzSanitizer.address.rawValue
 
-    @Option(help: "Custom mutator: operations (structure-aware) or bytes (libFuzzer's own).")
-    var mutator: String = FuzzSettings.MutatorMode.operations.rawValue
+    @Option(help: "Custom mutator: bytes (libFuzzer's own) or operations (half structure-aware).")
+    var mutator: String = FuzzSettings.MutatorMode.standard.rawValue
 
     @Option(help: "The profile every mutated input is pinned to (\(FuzzingProfiles.names.joined(separator: ", "))), or any.")
     var profile: String = BuiltInProfiles.tiny.name
