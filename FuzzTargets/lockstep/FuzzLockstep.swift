@@ -26,10 +26,22 @@ public func lockstepTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
 @_cdecl("LLVMFuzzerCustomMutator")
 public func lockstepCustomMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
     guard let data else { return 0 }
-    if settings.mutator == .bytes { return buddyfuzz_libfuzzer_mutate(data, size, maxSize) }
-    let mutated = mutator.mutate(FuzzEntry.bytes(data, size), maxSize: maxSize, seed: seed)
-    mutated.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: $0.count) }
-    return mutated.count
+    var mutatedSize: Int
+    if settings.mutator == .bytes {
+        mutatedSize = buddyfuzz_libfuzzer_mutate(data, size, maxSize)
+    } else {
+        let mutated = mutator.mutate(FuzzEntry.bytes(data, size), maxSize: maxSize, seed: seed)
+        mutated.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: $0.count) }
+        mutatedSize = mutated.count
+    }
+    pinProfile(data, mutatedSize)
+    return mutatedSize
+}
+
+/// Keeps every generated input on the pinned profile (`BUDDYFUZZ_PROFILE`): the header byte is
+/// the profile index, so the bytes libFuzzer saves are exactly the program that ran.
+func pinProfile(_ data: UnsafeMutablePointer<UInt8>, _ size: Int) {
+    if let byte = settings.pinnedProfileByte, size > 0 { data[0] = byte }
 }
 
 @_cdecl("LLVMFuzzerCustomCrossOver")
@@ -37,9 +49,10 @@ public func lockstepCustomCrossOver(
     _ first: UnsafePointer<UInt8>?, _ firstSize: Int, _ second: UnsafePointer<UInt8>?, _ secondSize: Int,
     _ output: UnsafeMutablePointer<UInt8>?, _ maxOutputSize: Int, _ seed: UInt32
 ) -> Int {
-    guard let output, settings.mutator == .operations else { return 0 }
+    guard let output else { return 0 }
     let crossed = mutator.crossOver(FuzzEntry.bytes(first, firstSize), FuzzEntry.bytes(second, secondSize), maxSize: maxOutputSize, seed: seed)
     crossed.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: $0.count) }
+    pinProfile(output, crossed.count)
     return crossed.count
 }
 
