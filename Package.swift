@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "OptimizedAllocator", targets: ["OptimizedAllocator"]),
         .library(name: "Lockstep", targets: ["Lockstep"]),
         .library(name: "BuddyFormats", targets: ["BuddyFormats"]),
+        .executable(name: "fuzz-lockstep", targets: ["FuzzLockstep"]),
+        .executable(name: "fuzz-formats", targets: ["FuzzFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,9 +39,29 @@ let package = Package(
         .executableTarget(
             name: "buddyfuzz",
             dependencies: [
-                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep", "Benchmarks",
+                "BuddyVocabulary", "ReferenceAllocator", "OptimizedAllocator", "BuddyFormats", "Lockstep", "Benchmarks", "FuzzSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // libFuzzer's driver, declared weak: fuzz targets also link (as replayers) without it.
+        .target(name: "CLibFuzzer", path: "FuzzTargets/CLibFuzzer"),
+        // libFuzzer targets. `buddyfuzz fuzz` builds them instrumented into `.build-fuzz`.
+        // Findings, the operation-level mutator and the replay driver shared by the fuzz targets.
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["BuddyVocabulary", "BuddyFormats", "Lockstep", "CLibFuzzer"],
+            path: "FuzzTargets/Support"
+        ),
+        .executableTarget(
+            name: "FuzzLockstep",
+            dependencies: ["BuddyVocabulary", "FuzzSupport", "CLibFuzzer"],
+            path: "FuzzTargets/lockstep"
+        ),
+        .executableTarget(
+            name: "FuzzFormats",
+            dependencies: ["FuzzSupport"],
+            path: "FuzzTargets/formats",
+            exclude: ["formats.dict"]
         ),
         // Scenario tests per rule family; every body runs against both allocators.
         .testTarget(
@@ -56,6 +78,11 @@ let package = Package(
             name: "FormatsTests",
             dependencies: ["BuddyVocabulary", "ReferenceAllocator", "BuddyFormats"],
             resources: [.copy("Fixtures")]
+        ),
+        // The fuzzing plumbing: reproducers, the mutator, libFuzzer output, triage, campaign reports.
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: ["BuddyVocabulary", "ReferenceAllocator", "FuzzSupport", "buddyfuzz"]
         ),
         // Encodings, checkers, lockstep runs, corpus replay, determinism, the CLI end to end.
         .testTarget(

@@ -30,10 +30,12 @@ public struct GeneratorConfiguration: Hashable, Sendable, CustomStringConvertibl
     /// Upper bound of written nonzero `percpu_pagelist_high_fraction` values.
     public var highFractionMax: Int
 
-    /// Derives the whole configuration from the seed alone.
-    public static func derive(seed: UInt64) -> GeneratorConfiguration {
+    /// Derives the whole configuration from the seed alone. A forced profile replaces the
+    /// derived one and leaves every other option as the seed derives it.
+    public static func derive(seed: UInt64, profile forced: Profile? = nil) -> GeneratorConfiguration {
         var random = Xoshiro256StarStar(seed: seed)
-        let profile = FuzzingProfiles.all[random.weightedIndex([50, 30, 20])]
+        let derived = FuzzingProfiles.all[random.weightedIndex([50, 30, 20])]
+        let profile = forced ?? derived
         return GeneratorConfiguration(
             seed: seed,
             profile: profile,
@@ -126,8 +128,8 @@ public struct ProgramGenerator {
     }
 
     /// The program of `count` operations for this seed.
-    public static func program(seed: UInt64, operations count: Int) -> Program {
-        var generator = ProgramGenerator(configuration: .derive(seed: seed))
+    public static func program(seed: UInt64, operations count: Int, profile: Profile? = nil) -> Program {
+        var generator = ProgramGenerator(configuration: .derive(seed: seed, profile: profile))
         return generator.generate(operations: count)
     }
 

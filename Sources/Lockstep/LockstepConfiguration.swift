@@ -1,4 +1,5 @@
 import BuddyVocabulary
+import OptimizedAllocator
 import ReferenceAllocator
 
 /// How a run ends, and the process exit status each class maps to.
@@ -41,6 +42,20 @@ public struct AllocatorFactory: Sendable {
 
     /// The executable specification.
     public static let reference = AllocatorFactory(name: "reference") { ReferencePageAllocator(profile: $0) }
+
+    /// The system under test.
+    public static let optimized = AllocatorFactory(name: "optimized") { OptimizedPageAllocator(profile: $0) }
+
+    /// The system under test with faults planted, for a bug hunt that proves the harness
+    /// notices them.
+    public static func optimized(mutants: MutantSet) -> AllocatorFactory {
+        AllocatorFactory(name: "optimized+mutants") { OptimizedPageAllocator(profile: $0, mutants: mutants) }
+    }
+
+    /// The allocators the CLI can name.
+    public static let all: [AllocatorFactory] = [.reference, .optimized]
+
+    public static func named(_ name: String) -> AllocatorFactory? { all.first { $0.name == name } }
 }
 
 /// Everything about a lockstep run except the program.
@@ -52,6 +67,9 @@ public struct LockstepConfiguration: Sendable {
         case lockstep(reference: AllocatorFactory, subject: AllocatorFactory)
         /// One allocator alone, checked by the invariant checkers and the liveness phase only.
         case audit(AllocatorFactory)
+
+        /// The reference allocator against the optimized one.
+        public static let standard = Allocators.lockstep(reference: .reference, subject: .optimized)
     }
 
     public var allocators: Allocators
@@ -59,8 +77,9 @@ public struct LockstepConfiguration: Sendable {
     /// always after the last one). Outcomes and events are compared after every call.
     public var checkEvery: Int
     /// Test-only: the subject's outcome of a `put_page` on a tail page that frees a compound
-    /// block of order ≥ 2 reports one page too many. Proves that divergences are found,
-    /// replayed and minimized (it needs an allocation, and a put on a tail page of it).
+    /// block of order ≥ 2 which once held a second reference reports one page too many. Proves
+    /// that divergences are found, replayed and minimized: it needs four operations (the
+    /// allocation, a `get_page`, a `put_page`, and the last `put_page` on a tail page).
     public var plantedDivergence: Bool
     /// Whether the run ends with the liveness phase (drain, free everything, compare with boot).
     public var livenessPhase: Bool
@@ -70,9 +89,12 @@ public struct LockstepConfiguration: Sendable {
     public var contextBefore: Int
     /// Operations shown after the failing one (not run) in a report.
     public var contextAfter: Int
+    /// Whether the report lists every operation with its calls and outcomes (slow; for
+    /// reading a short program's run).
+    public var traceCalls = false
 
     public init(
-        allocators: Allocators, checkEvery: Int = 1024, plantedDivergence: Bool = false,
+        allocators: Allocators = .standard, checkEvery: Int = 1024, plantedDivergence: Bool = false,
         livenessPhase: Bool = true, checkers: [any InvariantChecker] = StandardCheckers.all,
         contextBefore: Int = 12, contextAfter: Int = 3
     ) {

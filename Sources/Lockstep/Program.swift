@@ -64,10 +64,13 @@ public enum ProgramOperation: Hashable, Sendable {
     case vmstatTick(cpu: Int)
     /// kswapd on `node` is balanced.
     case kswapdBalanced(node: Int)
-    /// Isolates pageblock `block` (modulo the number of pageblocks of the profile).
+    /// Isolates isolation range `block` (modulo the number of ranges): every pageblock of one
+    /// zone inside one MAX_ORDER-aligned block, in ascending order, as `start_isolate_page_range`
+    /// does for `alloc_contig_range`.
     case isolate(block: Int)
-    /// Un-isolates an isolated pageblock: `block` modulo the number of pageblocks the harness
-    /// isolated, or modulo all pageblocks when none is isolated (which is refused).
+    /// Un-isolates an isolated range (`block` modulo the number of ranges with an isolated
+    /// pageblock), pageblocks ascending as `undo_isolate_page_range`; when none is isolated,
+    /// range `block` of all ranges (which is refused).
     case unisolate(block: Int)
     /// A sysctl write within the kernel's range.
     case sysctl(SysctlChoice)

@@ -19,14 +19,16 @@ public struct SnapshotDifference: Hashable, Sendable, CustomStringConvertible {
 public enum SnapshotDiff {
     public static func differences(_ left: StateSnapshot, _ right: StateSnapshot, profile: Profile, limit: Int = 24) -> [SnapshotDifference] {
         var walker = Walker(limit: limit, pageblockOrder: Order(profile.pageblockOrder))
-        for index in 0..<max(left.zones.count, right.zones.count) {
-            guard index < left.zones.count, index < right.zones.count else {
-                walker.add(location: "zones", field: "zones", left: "\(left.zones.count) zones", right: "\(right.zones.count) zones")
-                break
-            }
-            let zone = left.zones[index]
+        let leftIDs = left.zones.map(\.id)
+        let rightIDs = right.zones.map(\.id)
+        if leftIDs != rightIDs {
+            walker.add(location: "zones", field: "zones", left: leftIDs.map(\.description).joined(separator: ", "),
+                       right: rightIDs.map(\.description).joined(separator: ", "))
+        }
+        for zone in left.zones {
+            guard let other = right.zones.first(where: { $0.id == zone.id }) else { continue }
             walker.zone = zone
-            walker.walk(zone, right.zones[index], location: "\(zone.id):", field: [])
+            walker.walk(zone, other, location: "\(zone.id):", field: [])
         }
         walker.zone = nil
         walker.walk(left.allocated, right.allocated, location: "allocated", field: ["allocated"])

@@ -7,13 +7,18 @@ public struct LiveAllocation: Hashable, Sendable {
     public var compound: Bool
     /// References the harness holds (`page_ref_count` of the head).
     public var references: Int
+    /// Whether the block ever held more than one reference (for the planted divergence).
+    public var wasShared = false
 }
 
 /// One program operation resolved to concrete calls. Most operations are one call;
-/// `free_extra_ref` is two; an operation with nothing to act on is none.
+/// `free_extra_ref` is two, an isolation range one per pageblock; an operation with nothing to
+/// act on is none.
 struct ResolvedStep {
     var first: Operation?
     var second: Operation?
+    /// Calls after the second; nil for every step but an isolation range.
+    var more: [Operation]?
     /// The live allocation the calls act on, when known before the call.
     var allocationIndex: Int?
     /// The planted divergence's condition holds for this step (see `LockstepConfiguration`).
@@ -21,7 +26,21 @@ struct ResolvedStep {
 
     static let none = ResolvedStep(first: nil, second: nil, allocationIndex: nil)
 
-    var operations: [Operation] { [first, second].compactMap { $0 } }
+    var operations: [Operation] { [first, second].compactMap { $0 } + (more ?? []) }
+
+    init(first: Operation?, second: Operation?, allocationIndex: Int?) {
+        self.first = first
+        self.second = second
+        self.allocationIndex = allocationIndex
+    }
+
+    /// Several calls in order.
+    init(calls: [Operation]) {
+        first = calls.first
+        second = calls.dropFirst().first
+        more = calls.count > 2 ? Array(calls.dropFirst(2)) : nil
+        allocationIndex = nil
+    }
 }
 
 /// What went wrong between the harness's bookkeeping and an allocator's outcome.
@@ -41,8 +60,9 @@ struct BookkeepingProblem: Error {
 /// the same program.
 struct UserState {
     let profile: Profile
-    /// The first PFN of every pageblock of every zone, zones in (node, zone index) order.
-    let pageblockStarts: [PFN]
+    /// The isolation ranges: the pageblocks of one zone inside one MAX_ORDER-aligned block,
+    /// first PFNs ascending, zones in (node, zone index) order.
+    let isolationRanges: [[PFN]]
     /// PFNs no free may name: holes, reserved pages, gaps between zones, past the last zone.
     let badRanges: [Profile.PFNRange]
     let badPageCount: Int
@@ -51,27 +71,48 @@ struct UserState {
     private(set) var recentlyFreed: [FreeBlock] = []
     private(set) var isolated: [PFN] = []
     private(set) var highatomicReserveSeen = false
+    /// The PFNs of every zone's span, from the lowest to the highest.
+    let pfnSpan: Range<Int>
+    /// Scratch table for `matches`: live index + 1 by PFN offset, all zero between uses.
+    private var liveByPFN: [UInt32] = []
 
     static let recentlyFreedCapacity = 16
 
     init(profile: Profile) {
         self.profile = profile
-        pageblockStarts = UserState.pageblockStarts(profile)
+        isolationRanges = UserState.isolationRanges(profile)
         badRanges = UserState.badRanges(profile)
         badPageCount = badRanges.reduce(0) { $0 + $1.count }
+        let spans = profile.allZones.map(\.zone).filter { $0.spannedPages > 0 }
+        pfnSpan = (spans.map(\.startPfn).min() ?? 0)..<(spans.map(\.endPfn).max() ?? 0)
         live.reserveCapacity(1024)
     }
 
-    static func pageblockStarts(_ profile: Profile) -> [PFN] {
-        var starts: [PFN] = []
+    /// Isolation works on MAX_ORDER-aligned ranges, as `alloc_contig_range` isolated
+    /// `pfn_max_align_down(start)..pfn_max_align_up(end)`: `start_isolate_page_range` isolates
+    /// every pageblock of the range in ascending order, `undo_isolate_page_range` un-isolates
+    /// them likewise. Isolating single pageblocks in any order would let
+    /// `unset_migratetype_isolate` put back (and merge onto its type's list) a free block that
+    /// still covers isolated pageblocks, a state the kernel only passes through between two
+    /// pageblocks of one range; allocations or frees in that state misplace pages and drift
+    /// `NR_FREE_PAGES` in the kernel and in both models alike, so fuzzing it finds nothing
+    /// about the models.
+    static func isolationRanges(_ profile: Profile) -> [[PFN]] {
+        var ranges: [[PFN]] = []
         for (_, zone) in profile.allZones where zone.spannedPages > 0 {
             var pfn = PFN(zone.startPfn).alignedDown(Order(profile.pageblockOrder))
+            var current: [PFN] = []
             while pfn.rawValue < zone.endPfn {
-                starts.append(pfn)
+                if let first = current.first, first.alignedDown(Order(profile.maxPageOrder)) != pfn.alignedDown(Order(profile.maxPageOrder)) {
+                    ranges.append(current)
+                    current = []
+                }
+                current.append(pfn)
                 pfn = pfn.advanced(by: profile.pageblockPages)
             }
+            if !current.isEmpty { ranges.append(current) }
         }
-        return starts
+        return ranges
     }
 
     static func badRanges(_ profile: Profile) -> [Profile.PFNRange] {
@@ -92,7 +133,7 @@ struct UserState {
     mutating func resolve(_ operation: ProgramOperation) -> ResolvedStep {
         switch operation {
         case .allocate(let cpu, let order, let gfp):
-            return ResolvedStep(first: .allocate(cpu: CPUID(cpu), order: Order(order), gfp: gfp.flags), allocationIndex: nil)
+            return ResolvedStep(first: .allocate(cpu: CPUID(cpu), order: Order(order), gfp: gfp.flags), second: nil, allocationIndex: nil)
         case .free(let cpu, let allocation):
             return onLive(allocation) { _, block in .freePages(cpu: CPUID(cpu), pfn: block.pfn, order: block.order) }
         case .getPage(let allocation, let page):
@@ -112,10 +153,12 @@ struct UserState {
         case .drainAll: return single(.drainAll)
         case .vmstatTick(let cpu): return single(.vmstatTick(cpu: CPUID(cpu)))
         case .kswapdBalanced(let node): return single(.kswapdBalanced(node: NodeID(node)))
-        case .isolate(let block): return single(.isolatePageblock(pfn: pageblockStarts[block % pageblockStarts.count]))
-        case .unisolate(let block):
-            let pfn = isolated.isEmpty ? pageblockStarts[block % pageblockStarts.count] : isolated[block % isolated.count]
-            return single(.unisolatePageblock(pfn: pfn))
+        case .isolate(let range):
+            return ResolvedStep(calls: isolationRanges[range % isolationRanges.count].map { .isolatePageblock(pfn: $0) })
+        case .unisolate(let range):
+            let isolatedRanges = isolationRanges.filter { $0.contains(where: isolated.contains) }
+            let chosen = isolatedRanges.isEmpty ? isolationRanges[range % isolationRanges.count] : isolatedRanges[range % isolatedRanges.count]
+            return ResolvedStep(calls: chosen.map { .unisolatePageblock(pfn: $0) })
         case .sysctl(let choice): return single(.writeSysctl(choice.write))
         case .invalid(let invalid): return resolveInvalid(invalid)
         }
@@ -136,9 +179,10 @@ struct UserState {
         return block.pfn.advanced(by: 1 + (page - 1) % (pages - 1))
     }
 
-    /// `put_page` on a tail page that drops the last reference of a compound block of order ≥ 2.
+    /// `put_page` on a tail page that drops the last reference of a compound block of order
+    /// ≥ 2 that once held a second reference.
     func plantedCondition(_ block: LiveAllocation, page: Int) -> Bool {
-        block.compound && block.order.rawValue >= 2 && block.references == 1 && page > 0
+        block.compound && block.order.rawValue >= 2 && block.references == 1 && block.wasShared && page > 0
     }
 
     func resolveInvalid(_ invalid: InvalidOperation) -> ResolvedStep {
@@ -228,7 +272,9 @@ struct UserState {
             try dropReference(index, pagesFreed: pagesFreed, freeTailHalves: false)
         case (.getPage(let pfn), .completed(let pagesFreed)):
             try expectNothingFreed(pagesFreed)
-            live[try locate(hint, pfn: pfn, headOnly: false)].references += 1
+            let index = try locate(hint, pfn: pfn, headOnly: false)
+            live[index].references += 1
+            live[index].wasShared = true
         case (.splitPage(let pfn, _), .completed(let pagesFreed)):
             try expectNothingFreed(pagesFreed)
             split(try locate(hint, pfn: pfn, headOnly: true))
@@ -315,6 +361,27 @@ struct UserState {
     mutating func rememberFreed(_ block: FreeBlock) {
         if recentlyFreed.count == UserState.recentlyFreedCapacity { recentlyFreed.removeFirst() }
         recentlyFreed.append(block)
+    }
+
+    /// Whether the live allocations are exactly `allocated`: equal counts, and every listed
+    /// block is a live allocation with the same order, compound flag and refcount. Live blocks
+    /// never share a head, so this is equality of the two sets, checked in linear time through
+    /// a PFN-indexed scratch table (filled, read, and cleared again).
+    mutating func matches(_ allocated: [AllocatedBlock]) -> Bool {
+        guard allocated.count == live.count else { return false }
+        if liveByPFN.isEmpty { liveByPFN = [UInt32](repeating: 0, count: pfnSpan.count) }
+        for (index, block) in live.enumerated() { liveByPFN[block.pfn.rawValue - pfnSpan.lowerBound] = UInt32(index + 1) }
+        defer { for block in live { liveByPFN[block.pfn.rawValue - pfnSpan.lowerBound] = 0 } }
+        for found in allocated {
+            guard pfnSpan.contains(found.pfn.rawValue) else { return false }
+            let slot = Int(liveByPFN[found.pfn.rawValue - pfnSpan.lowerBound])
+            guard slot > 0 else { return false }
+            let block = live[slot - 1]
+            if found.order != block.order || found.compound != block.compound || found.refcount != block.references {
+                return false
+            }
+        }
+        return true
     }
 
     /// The live allocations as the snapshot lists them, for comparison with `allocated`.

@@ -32,7 +32,7 @@ extension ReferencePageAllocator {
     /// path, then the slow path, then exactly one `mm_page_alloc` with the requested type.
     ///
     /// Refused before anything happens: an order above `MAX_PAGE_ORDER` (the kernel warns and
-    /// returns NULL without a trace event), a CPU the profile does not have, and the masks a
+    /// returns NULL without a trace event; a negative order is a huge unsigned one), a CPU the profile does not have, and the masks a
     /// debug kernel traps on (`gfp_zone`'s `GFP_ZONE_BAD` combinations, and `__GFP_MOVABLE` with
     /// `__GFP_RECLAIMABLE`, which `gfp_migratetype` warns about and would turn into
     /// MIGRATE_HIGHATOMIC).
@@ -64,7 +64,7 @@ extension ReferencePageAllocator {
     }
 
     /// `__alloc_pages_slowpath`, with reclaim, compaction and the OOM killer making no
-    /// progress (see the pinned decisions in the doc comment of each step):
+    /// progress, as the model fixes it:
     /// 1. `gfp_to_alloc_flags`, attempt;
     /// 2. `__GFP_MEMALLOC` without `__GFP_NOMEMALLOC` switches to `ALLOC_NO_WATERMARKS`;
     ///    attempt again either way;
@@ -75,9 +75,12 @@ extension ReferencePageAllocator {
     /// 6. `should_reclaim_retry` gives up: unreserve a highatomic block even if it is the last,
     ///    and attempt once more if one was converted; then fail.
     ///
-    /// Simplification: the kernel's `__alloc_pages_direct_reclaim` attempts once before its
-    /// unreserve-and-drain; the model makes only the attempt after it. `__GFP_NOFAIL` gets no
-    /// special treatment. A request with no zone to try fails at once (the kernel's `nopage`).
+    /// Simplifications: the kernel's `__alloc_pages_direct_reclaim` attempts once before its
+    /// unreserve-and-drain; the model makes only the attempt after it. The kernel gives up right
+    /// after step 1 for a costly `__GFP_NORETRY` request whose first compaction was skipped; the
+    /// model goes on to step 2. `should_reclaim_retry`'s retry loop is cut to its final
+    /// unreserve. `__GFP_NOFAIL` gets no special treatment. A request with no zone to try fails
+    /// at once (the kernel's `nopage`).
     private func allocPagesSlowpath(gfp: GFPFlags, order: Int, _ context: AllocationContext) -> PFN? {
         guard context.preferredZone != nil else { return nil }
         var flags = gfpToAllocFlags(gfp, order: order, context.migratetype)

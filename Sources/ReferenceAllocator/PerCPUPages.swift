@@ -172,9 +172,12 @@ extension ReferencePageAllocator {
         var count = min(pcp.count, requested)
         var pindex = startPindex - 1
         while count > 0 {
+            var listsTried = 0
             repeat {
                 pindex += 1
                 if pindex > PagesetSnapshot.listCount - 1 { pindex = 0 }
+                listsTried += 1
+                precondition(listsTried <= PagesetSnapshot.listCount, "free_pcppages_bulk: count \(pcp.count) but every list is empty")
             } while pcp.lists[pindex].isEmpty
             let order = pindexToOrder(pindex)
             let pages = 1 << order

@@ -89,6 +89,7 @@ public final class ReferencePageAllocator: PageAllocator {
         if recordsEvents { events.append(event) }
     }
 
+    /// `cpu_online(cpu)`: the profile has this CPU.
     func isValid(_ cpu: CPUID) -> Bool { cpu.rawValue >= 0 && cpu.rawValue < profile.cpus }
 
     /// `page_zone(pfn_to_page(pfn))`: the zone whose span holds `pfn`. A pfn outside every

@@ -26,8 +26,9 @@ struct AllocatedBlockState {
 }
 
 extension ReferencePageAllocator {
-    /// Finds the block holding `pfn`: the first page met when aligning the pfn down order by
-    /// order is the block's first page (blocks are aligned to their order and do not overlap).
+    /// `pfn_to_page` + `compound_head` / `page_folio`, for every kind of block: the block holding
+    /// `pfn` is the first non-tail page met when aligning the pfn down order by order (blocks
+    /// are aligned to their order and do not overlap).
     func lookUpPage(_ pfn: PFN) -> PageLookup {
         guard let zone = zone(containing: pfn) else { return .notAPage }
         for order in 0...maxPageOrder {

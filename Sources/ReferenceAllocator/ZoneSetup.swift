@@ -53,6 +53,7 @@ extension ReferencePageAllocator {
         }
     }
 
+    /// `zone_managed_pages(&pgdat->node_zones[zoneIndex])`; 0 for a zone the profile omits.
     private func managedPages(node: Int, zoneIndex: Int) -> Int {
         zones.first { $0.id.node.rawValue == node && $0.id.type.rawValue == zoneIndex }?.managedPages ?? 0
     }
@@ -143,8 +144,9 @@ extension ReferencePageAllocator {
         return .completed(pagesFreed: 0)
     }
 
-    /// kswapd finished balancing `node` (`balance_pgdat` / `clear_pgdat_congested`): the boost
-    /// and the boost and below-high flags of its zones are cleared. Reclaim is not modelled.
+    /// kswapd finished balancing `node`: as `balance_pgdat` does for a balanced node, the boost
+    /// of each of its zones is zeroed; the model also clears `ZONE_BOOSTED_WATERMARK` and
+    /// `ZONE_BELOW_HIGH` there, standing in for the reclaim it does not model.
     func kswapdBalanced(node: NodeID) {
         for zone in zones where zone.id.node == node {
             zone.watermarkBoost = 0

@@ -6,5 +6,18 @@ struct BuddyFuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "buddyfuzz",
         abstract: "Lockstep fuzzing of a model of the Linux 6.18 page allocator.",
-        subcommands: [ProfilesCommand.self, ShowCommand.self, BenchCommand.self])
+        subcommands: [
+            FuzzCommand.self,
+            RunCommand.self,
+            StressCommand.self,
+            ReplayCommand.self,
+            MinimizeCommand.self,
+            FmtCommand.self,
+            TriageCommand.self,
+            CampaignCommand.self,
+            SeedCorpusCommand.self,
+            ShowCommand.self,
+            ProfilesCommand.self,
+            BenchCommand.self,
+        ])
 }

@@ -29,6 +29,11 @@ struct RandomOperationsTests {
         run(implementation.boot(BuiltInProfiles.tiny), seed: seed, operations: 6000)
     }
 
+    @Test("small (x86_64 orders), 3000 operations", arguments: implementations)
+    func small(_ implementation: Implementation) {
+        run(implementation.boot(BuiltInProfiles.small), seed: 11, operations: 3000)
+    }
+
     @Test("tiny-numa, 4000 operations", arguments: implementations)
     func tinyNUMA(_ implementation: Implementation) {
         run(implementation.boot(BuiltInProfiles.tinyNUMA), seed: 7, operations: 4000)

@@ -99,6 +99,24 @@ struct RmqueueFallbackTests {
         #expect(zone.watermarkBoost == 8)
     }
 
+    /// The boost stays until kswapd has balanced the node; `kswapdBalanced` clears it together
+    /// with `ZONE_BOOSTED_WATERMARK` and `ZONE_BELOW_HIGH`. The boost raises every watermark.
+    @Test("kswapd balancing clears the boost", arguments: implementations)
+    func kswapdBalanced(_ implementation: Implementation) {
+        let allocator = implementation.boot(LayoutProfiles.fallback)
+        Self.leaveUnmovableFragments(allocator, keep: [1, 2])
+        allocator.allocate(order: 0, gfp: GFPFlags([.kernelMovable, .memalloc]).subtracting(.kswapdReclaim))
+        var zone = allocator.snapshot().zone(.dma32)
+        #expect(zone.watermarkBoost == 8)
+        #expect(zone.flags == [.belowHigh], "no kswapd wakeup requested: ZONE_BOOSTED_WATERMARK stays clear")
+        #expect(zone.watermark(.high) == 24 + 8)
+        #expect(allocator.apply(.kswapdBalanced(node: NodeID(1))) == .rejected(Rejection(.noSuchCPUOrNode, pfn: nil)))
+        allocator.run(.kswapdBalanced(node: NodeID(0)))
+        zone = allocator.snapshot().zone(.dma32)
+        #expect(zone.watermarkBoost == 0)
+        #expect(zone.flags.isEmpty)
+    }
+
     /// An UNMOVABLE request falling back to a MOVABLE pageblock counts every page that is not
     /// free and not movable as alike (`pageblock_nr_pages − free − movable`): with one free page
     /// the pageblock is claimed (1 + 7 ≥ 4), even at order 0.

@@ -198,6 +198,9 @@ import Testing
         let index = snapshot.zones[1].startPfn.distance(to: block.pfn) >> 4 + 2
         snapshot.zones[1].pageblocks[index].type = .unmovable
         #expect(rules(PageblockMigratetypeChecker(), snapshot) == ["pageblocks-disagree"])
+        var isolatedInside = Self.busy
+        isolatedInside.zones[1].pageblocks[index].isolated = true
+        #expect(rules(PageblockMigratetypeChecker(), isolatedInside) == ["pageblocks-disagree"])
     }
 
     @Test func pageblockFiresOnAHighatomicCountMismatch() {

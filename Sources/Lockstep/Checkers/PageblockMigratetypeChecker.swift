@@ -10,6 +10,14 @@ import BuddyVocabulary
 /// (`nr_reserved_highatomic` moves by `pageblock_nr_pages` per pageblock), and
 /// `account_freepages` (nothing is counted for ISOLATE).
 ///
+/// A block above pageblock order must cover pageblocks of its list's type only. The kernel
+/// breaks this between two pageblocks of one `undo_isolate_page_range`:
+/// `unset_migratetype_isolate` on the first pageblock of a free block spanning several
+/// isolated pageblocks puts the block back (`__putback_isolated_page`) onto its type's list
+/// while the later pageblocks keep their isolate bit, until they are un-isolated in turn. The
+/// harness isolates and un-isolates whole MAX_ORDER-aligned ranges in one step (see
+/// `UserState.isolationRanges`), so no check ever sees that state.
+///
 /// Rules: `wrong-free-list`, `pageblocks-disagree` (a block above pageblock order covers
 /// pageblocks of different types), `highatomic-reserve`, `isolated-pages-counted`,
 /// `cma-pageblock` (no pageblock is ever CMA in the model).
@@ -19,7 +27,7 @@ public struct PageblockMigratetypeChecker: InvariantChecker {
 
     public func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
         var list = ViolationList(checker: name, context: context)
-        for zone in ZoneView.views(of: snapshot, profile: context.profile) where !list.isFull {
+        for zone in context.views(of: snapshot) where !list.isFull {
             checkFreeLists(zone, &list)
             checkPageblockTypes(zone, &list)
             checkIsolatedAccounting(zone, &list)
