@@ -77,8 +77,9 @@ public struct LockstepConfiguration: Sendable {
     /// always after the last one). Outcomes and events are compared after every call.
     public var checkEvery: Int
     /// Test-only: the subject's outcome of a `put_page` on a tail page that frees a compound
-    /// block of order ≥ 2 reports one page too many. Proves that divergences are found,
-    /// replayed and minimized (it needs an allocation, and a put on a tail page of it).
+    /// block of order ≥ 2 which once held a second reference reports one page too many. Proves
+    /// that divergences are found, replayed and minimized: it needs four operations (the
+    /// allocation, a `get_page`, a `put_page`, and the last `put_page` on a tail page).
     public var plantedDivergence: Bool
     /// Whether the run ends with the liveness phase (drain, free everything, compare with boot).
     public var livenessPhase: Bool
@@ -88,6 +89,9 @@ public struct LockstepConfiguration: Sendable {
     public var contextBefore: Int
     /// Operations shown after the failing one (not run) in a report.
     public var contextAfter: Int
+    /// Whether the report lists every operation with its calls and outcomes (slow; for
+    /// reading a short program's run).
+    public var traceCalls = false
 
     public init(
         allocators: Allocators = .standard, checkEvery: Int = 1024, plantedDivergence: Bool = false,

@@ -55,10 +55,11 @@ struct StepRecord {
     var operation: ProgramOperation?
     var first: CallRecord?
     var second: CallRecord?
-    /// The calls after the second (an isolation range).
-    var more: [CallRecord] = []
+    /// The calls after the second (an isolation range); nil, not empty, for every other step,
+    /// so that recording a step retains nothing.
+    var more: [CallRecord]?
 
-    var calls: [CallRecord] { [first, second].compactMap { $0 } + more }
+    var calls: [CallRecord] { [first, second].compactMap { $0 } + (more ?? []) }
 }
 
 /// The state of one run. A struct with the hot loop in mutating methods, so that no dynamic
@@ -76,6 +77,8 @@ struct Session {
     var recentNext = 0
     var operationsRun = 0
     var fullChecks = 0
+    /// Every step described, when `traceCalls` is on.
+    var trace: [String] = []
 
     init(configuration: LockstepConfiguration, program: Program) {
         self.configuration = configuration
@@ -125,10 +128,10 @@ struct Session {
         if failure == nil, let call = resolved.second {
             failure = perform(call, hint: resolved.allocationIndex, planted: false, record: &record.second, location: .operation(index))
         }
-        for call in resolved.more where failure == nil {
+        for call in resolved.more ?? [] where failure == nil {
             var callRecord: CallRecord?
             failure = perform(call, hint: nil, planted: false, record: &callRecord, location: .operation(index))
-            record.more.append(callRecord!)
+            record.more = (record.more ?? []) + [callRecord!]
         }
         remember(record)
         return failure
@@ -192,6 +195,7 @@ struct Session {
     }
 
     mutating func remember(_ record: StepRecord) {
+        if configuration.traceCalls { trace += describe(record, failing: false) }
         let capacity = configuration.contextBefore + 1
         if recent.count < capacity {
             recent.append(record)
@@ -216,7 +220,7 @@ struct Session {
             let other = subject.snapshot()
             if snapshot != other { return snapshotDivergence(snapshot, other, location: location) }
         }
-        let context = CheckContext(profile: profile, highatomicReserveSeen: user.highatomicReserveSeen)
+        let context = CheckContext(profile: profile, highatomicReserveSeen: user.highatomicReserveSeen).prepared(for: snapshot)
         let violations = configuration.checkers.flatMap { $0.check(snapshot, context: context) }
         if let first = violations.first {
             return Failure(verdict: .invariantViolation, title: first.title, location: location, details: render(violations))
@@ -241,9 +245,9 @@ struct Session {
         return (["Invariant violations in the state of \(who):"] + list + more).joined(separator: "\n")
     }
 
-    func checkBookkeeping(_ snapshot: StateSnapshot, location: FailureLocation) -> Failure? {
+    mutating func checkBookkeeping(_ snapshot: StateSnapshot, location: FailureLocation) -> Failure? {
+        guard !user.matches(snapshot.allocated) else { return nil }
         let expected = user.allocatedBlocks
-        guard expected != snapshot.allocated else { return nil }
         let differences = zip(expected, snapshot.allocated).enumerated().first { $0.element.0 != $0.element.1 }
         let detail = differences.map { "first difference at [\($0.offset)]: harness \(StateDump.describe($0.element.0)), \(primaryName) \(StateDump.describe($0.element.1))" }
             ?? "harness holds \(expected.count) blocks, \(primaryName) lists \(snapshot.allocated.count)"

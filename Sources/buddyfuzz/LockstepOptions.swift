@@ -7,21 +7,27 @@ struct LockstepOptions: ParsableArguments {
     @Option(name: .customLong("check-every"), help: "Compare full snapshots and run the invariant checkers every K operations.")
     var checkEvery: Int = 1024
 
+    @Option(help: ArgumentHelp("The allocator run in lockstep against the reference.", valueName: "optimized|reference"))
+    var subject = "optimized"
+
     @Option(help: ArgumentHelp("Run one allocator alone with the checkers instead of the lockstep pair.", valueName: "reference|optimized"))
     var audit: String?
 
-    @Flag(name: .customLong("planted-divergence"), help: "Test only: the optimized side misreports a put_page on a tail page that frees a compound block of order 2 or more.")
+    @Flag(name: .customLong("planted-divergence"), help: "Test only: the optimized side misreports the last put_page, on a tail page, of a compound block of order 2 or more that held a second reference.")
     var plantedDivergence = false
 
     func validate() throws {
         guard checkEvery > 0 else { throw ValidationError("--check-every must be positive") }
+        let names = AllocatorFactory.all.map(\.name).joined(separator: ", ")
+        guard AllocatorFactory.named(subject) != nil else { throw ValidationError("--subject must be one of \(names)") }
         if let audit, AllocatorFactory.named(audit) == nil {
             throw ValidationError("--audit must be one of \(AllocatorFactory.all.map(\.name).joined(separator: ", "))")
         }
     }
 
     var configuration: LockstepConfiguration {
-        let allocators: LockstepConfiguration.Allocators = audit.flatMap(AllocatorFactory.named).map { .audit($0) } ?? .standard
+        let allocators: LockstepConfiguration.Allocators = audit.flatMap(AllocatorFactory.named).map { .audit($0) }
+            ?? .lockstep(reference: .reference, subject: AllocatorFactory.named(subject)!)
         return LockstepConfiguration(allocators: allocators, checkEvery: checkEvery, plantedDivergence: plantedDivergence)
     }
 
@@ -29,6 +35,7 @@ struct LockstepOptions: ParsableArguments {
     var replayFlags: String {
         var flags = ""
         if checkEvery != 1024 { flags += " --check-every \(checkEvery)" }
+        if subject != "optimized" { flags += " --subject \(subject)" }
         if let audit { flags += " --audit \(audit)" }
         if plantedDivergence { flags += " --planted-divergence" }
         return flags

@@ -14,13 +14,12 @@ public struct ReferencesChecker: InvariantChecker {
 
     public func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
         var list = ViolationList(checker: name, context: context)
-        let zones = ZoneView.views(of: snapshot, profile: context.profile)
+        let zones = context.views(of: snapshot)
         var previous: PFN?
         for block in snapshot.allocated where !list.isFull {
-            let zone = zones.first { $0.contains(block.pfn) }
-            check(block, zone, context.profile, &list)
+            check(block, zones, context.profile, &list)
             if let previous, previous >= block.pfn {
-                list.add("unsorted", zone: zone, pfn: block.pfn, order: block.order,
+                list.add("unsorted", zone: zones.first { $0.contains(block.pfn) }, pfn: block.pfn, order: block.order,
                          expected: "allocated blocks by ascending PFN, once each", found: "\(block.pfn) after \(previous)")
             }
             previous = block.pfn
@@ -28,7 +27,11 @@ public struct ReferencesChecker: InvariantChecker {
         return list.violations
     }
 
-    func check(_ block: AllocatedBlock, _ zone: ZoneView?, _ profile: Profile, _ list: inout ViolationList) {
+    func check(_ block: AllocatedBlock, _ zones: [ZoneView], _ profile: Profile, _ list: inout ViolationList) {
+        let broken = block.refcount < 1 || block.order.rawValue > profile.maxPageOrder || block.order.rawValue < 0
+            || !block.pfn.isAligned(block.order) || (block.compound && block.order == .zero)
+        guard broken else { return }
+        let zone = zones.first { $0.contains(block.pfn) }
         let found = StateDump.describe(block)
         if block.refcount < 1 {
             list.add("refcount", zone: zone, pfn: block.pfn, order: block.order, expected: "refcount ≥ 1", found: found)
