@@ -104,14 +104,19 @@ extension OptimizedPageAllocator {
 
     /// `buddy_merge_likely`: below `MAX_PAGE_ORDER - 1`, a block goes to the tail when the buddy
     /// of the block one order up is free at that order, so the two may soon merge.
+    ///
+    /// `page_is_buddy(higher_page, buddy, order + 1)` compares the zone of `higher_page` with the
+    /// buddy's. When the last buddy lay below the zone (a zone boundary that is not
+    /// MAX_ORDER-aligned), `higher_page` is in that other zone, and so must the buddy be.
     @inline(__always)
     func buddyMergeLikely(_ zone: Zone, pfn: Int, buddyPfn: Int, order: Int) -> Bool {
         if order >= maxOrder - 1 { return false }
         let probeOrder = mutant(.mergeLikelyWrongOrder) ? order : order + 1
         let higherPfn = buddyPfn & pfn
         let higherBuddyPfn = higherPfn ^ (1 &<< probeOrder)
-        guard let candidate = zone.pointee.frameIndex(higherBuddyPfn) else { return false }
-        return zone.pointee.frames[candidate].state == .buddy && Int(zone.pointee.frames[candidate].order) == probeOrder
+        guard let higherZone = zone.pointee.spans(higherPfn) ? zone : zoneSpanning(higherPfn),
+              let candidate = higherZone.pointee.frameIndex(higherBuddyPfn) else { return false }
+        return higherZone.pointee.frames[candidate].state == .buddy && Int(higherZone.pointee.frames[candidate].order) == probeOrder
     }
 
     /// `split_large_buddy`: a block above pageblock_order is freed one pageblock at a time, each

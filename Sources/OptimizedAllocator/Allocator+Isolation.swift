@@ -16,9 +16,14 @@ extension OptimizedPageAllocator {
     /// `unset_migratetype_isolate` (6.17+): a free buddy of pageblock_order or more at the block
     /// start whose buddy is free and not isolated is taken off (`__isolate_free_page`) and put
     /// back with the restored type so the two merge; otherwise the block's free pages move back.
+    ///
+    /// Refused as `isolatePageblock` is, in the same order: first a pageblock not wholly inside
+    /// one zone's span (`undo_isolate_page_range`, like `start_isolate_page_range`, takes a range
+    /// of a single zone), then one that is not isolated.
     func unisolatePageblock(pfn: Int) -> Outcome {
-        guard let zone = zoneSpanning(pfn) else { return .rejected(Rejection(.isolationState, pfn: PFN(pfn))) }
-        let startPfn = pfn & ~(pageblockPages - 1)
+        guard let zone = zoneSpanning(pfn), let startPfn = pageblockStartInZone(zone, pfn) else {
+            return .rejected(Rejection(.pageblockOutsideZone, pfn: PFN(pfn)))
+        }
         guard zone.pointee.pageblockIsolated(startPfn) else { return .rejected(Rejection(.isolationState, pfn: PFN(pfn))) }
         if let head = mergeableIsolatedBuddy(zone, startPfn) {
             let order = Int(zone.pointee.frames[head].order)

@@ -238,22 +238,30 @@ public final class OptimizedPageAllocator: PageAllocator {
         return .completed(pagesFreed: 0)
     }
 
-    /// The vm sysctl handlers (`min_free_kbytes_sysctl_handler`, `watermark_scale_factor_sysctl_handler`,
-    /// `percpu_pagelist_high_fraction_sysctl_handler`).
+    /// The vm sysctl handlers. The values are C `int`s read by `proc_dointvec_minmax`, which
+    /// refuses anything outside `[extra1, extra2]` and anything above `INT_MAX`.
+    /// - `min_free_kbytes_sysctl_handler` (0...INT_MAX) and `watermark_scale_factor_sysctl_handler`
+    ///   (1...3000): `setup_per_zone_wmarks`, even when the value did not change.
+    /// - `percpu_pagelist_high_fraction_sysctl_handler` (0, or 8...INT_MAX): returns early when the
+    ///   value did not change ("No change?"), else `zone_set_pageset_high_and_batch` for each
+    ///   zone of `for_each_populated_zone`. The early return matters: `zone_highsize` reads the
+    ///   boosted low watermark, so recomputing with an unchanged fraction can change `high_min`.
     func writeSysctl(_ write: SysctlWrite) -> Outcome {
+        let refused = Outcome.rejected(Rejection(.sysctlOutOfRange, pfn: nil))
         switch write {
         case let .minFreeKbytes(value):
-            guard value >= 0 else { return .rejected(Rejection(.sysctlOutOfRange, pfn: nil)) }
+            guard (0...Int(Int32.max)).contains(value) else { return refused }
             global.pointee.minFreeKbytes = value
             setupPerZoneWatermarks()
         case let .watermarkScaleFactor(value):
-            guard (1...3000).contains(value) else { return .rejected(Rejection(.sysctlOutOfRange, pfn: nil)) }
+            guard (1...3000).contains(value) else { return refused }
             global.pointee.watermarkScaleFactor = value
             setupPerZoneWatermarks()
         case let .percpuPagelistHighFraction(value):
-            guard value == 0 || value >= 8 else { return .rejected(Rejection(.sysctlOutOfRange, pfn: nil)) }
+            guard value == 0 || (8...Int(Int32.max)).contains(value) else { return refused }
+            guard value != global.pointee.percpuPagelistHighFraction else { break }
             global.pointee.percpuPagelistHighFraction = value
-            for zoneIndex in 0..<zoneCount { zoneSetPagesetHighAndBatch(zones + zoneIndex) }
+            for position in 0..<populatedZoneCount { zoneSetPagesetHighAndBatch(zones + populatedZones[position]) }
         }
         return .completed(pagesFreed: 0)
     }

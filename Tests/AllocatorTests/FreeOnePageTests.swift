@@ -118,6 +118,41 @@ struct FreeOnePageTests {
         #expect(zone.nrFreePagesBlocks == 16 + 32)
     }
 
+    /// `buddy_merge_likely` asks `page_is_buddy(higher_page, higher_buddy)`, whose zone test
+    /// compares the zone of the would-be higher block's first page with the zone of its buddy.
+    /// Where a zone boundary is not MAX_ORDER-aligned that first page can lie in the zone below:
+    /// then even a free buddy of the right order in the freeing page's own zone does not count.
+    ///
+    /// ```
+    ///   DMA32 [0, 40), Normal [40, 128); MAX order 5, pageblocks of 8
+    ///   pfn     32      40      48              64
+    ///   DMA32   3-------|
+    ///   Normal          A       4---------------A-------3-------4--------...
+    ///   free 40/3: its buddy 32 is in DMA32, so no merge; higher page 40 & 32 = 32 (DMA32),
+    ///   its order-4 buddy 48 is free but in Normal → not likely → head: free_list[3] = [40, 72]
+    /// ```
+    @Test("buddy_merge_likely compares the zones of the higher page and its buddy", arguments: implementations)
+    func mergeLikelyAcrossZones(_ implementation: Implementation) {
+        let profile = Profile(
+            name: "unaligned", pageSize: 4096, maxPageOrder: 5, pageblockOrder: 3, pmdOrder: 5, cpus: 1,
+            sysctl: Profile.Sysctl(minFreeKbytes: 0),
+            nodes: [Profile.Node(zones: [
+                Profile.Zone(type: .dma32, startPfn: 0, spannedPages: 40),
+                Profile.Zone(type: .normal, startPfn: 40, spannedPages: 88),
+            ])])
+        let allocator = implementation.boot(profile)
+        #expect(allocator.snapshot().zone(.normal).freeBlocks == [[40, 3], [48, 4], [64, 5], [96, 5]])
+        #expect(allocator.allocate(order: 3, gfp: .kernelMovable) == PFN(40))
+        #expect(allocator.allocate(order: 4, gfp: .kernelMovable) == PFN(48))
+        #expect(allocator.allocate(order: 3, gfp: .kernelMovable) == PFN(64))
+        allocator.free(PFN(48), order: 4)
+        allocator.free(PFN(40), order: 3)
+        allocator.run(.drainCPU(cpu: CPUID(0)))
+        let zone = allocator.snapshot().zone(.normal)
+        #expect(zone.freeBlocks == [[40, 3], [48, 4], [72, 3], [80, 4], [96, 5]])
+        #expect(zone.list(order: 3, .movable) == [40, 72])
+    }
+
     func freeAndDrain(_ allocator: any PageAllocator, _ pfns: [Int], sourceLocation: SourceLocation = #_sourceLocation) {
         for pfn in pfns { allocator.free(PFN(pfn), order: 0, sourceLocation: sourceLocation) }
         allocator.run(.drainCPU(cpu: CPUID(0)), sourceLocation: sourceLocation)

@@ -4,7 +4,7 @@ import ReferenceAllocator
 import Testing
 
 /// Every allocator the scenarios run against. A new implementation joins by adding one line.
-nonisolated(unsafe) let allocatorImplementations: [any PageAllocator.Type] = [ReferencePageAllocator.self]
+nonisolated(unsafe) let allocatorImplementations: [any PageAllocator.Type] = [ReferencePageAllocator.self, OptimizedPageAllocator.self]
 
 /// One allocator type under test, as a Swift Testing argument (metatypes are immutable, hence
 /// the unchecked `Sendable`).

@@ -130,7 +130,9 @@ struct SetMigratetypeIsolateTests {
 
     /// Refused, changing nothing: isolating twice, un-isolating a pageblock that is not
     /// isolated, a pageblock that straddles a zone's start (`x86-64-4g` DMA starts at pfn 1, so
-    /// its first pageblock 0–511 is not wholly inside), and a pfn in no zone.
+    /// its first pageblock 0–511 is not wholly inside), and a pfn in no zone. Un-isolation checks
+    /// the zone first, as isolation does: the kernel's range functions
+    /// (`start_isolate_page_range`, `undo_isolate_page_range`) both take a range of one zone.
     @Test("isolation refusals", arguments: implementations)
     func refusals(_ implementation: Implementation) {
         let allocator = implementation.boot(LayoutProfiles.oneZone())
@@ -144,6 +146,7 @@ struct SetMigratetypeIsolateTests {
 
         let x86 = implementation.boot(BuiltInProfiles.x86_64_4GiB)
         #expect(x86.apply(.isolatePageblock(pfn: PFN(300))) == .rejected(Rejection(.pageblockOutsideZone, pfn: PFN(300))))
+        #expect(x86.apply(.unisolatePageblock(pfn: PFN(300))) == .rejected(Rejection(.pageblockOutsideZone, pfn: PFN(300))))
         #expect(x86.apply(.isolatePageblock(pfn: PFN(600))) == .completed(pagesFreed: 0))
     }
 }

@@ -164,6 +164,50 @@ struct SetupPerZoneWmarksTests {
         #expect(snapshot.sysctl.percpuPagelistHighFraction == 8)
     }
 
+    /// `percpu_pagelist_high_fraction_sysctl_handler` returns early when the value does not
+    /// change; otherwise it runs `zone_set_pageset_high_and_batch`, whose `zone_highsize` reads
+    /// the *boosted* low watermark. So with a boost in force, rewriting the current value keeps
+    /// the old sizing, and any real change picks the boost up:
+    ///
+    /// ```
+    ///   fallback zone: low 20, high_max = 256/8 = 32; boot high_min = max(20/1, 4) = 20
+    ///   a stolen page boosts by 8: low_wmark_pages = 28
+    ///   fraction 0 → 0:   no change, high_min 20
+    ///   fraction 0 → 8:   high_min = high_max = max(256/8, 4) = 32
+    ///   fraction 8 → 0:   high_min = 28 (boosted), high_max 32
+    /// ```
+    @Test("percpu_pagelist_high_fraction: an unchanged value changes nothing", arguments: implementations)
+    func highFractionUnchanged(_ implementation: Implementation) {
+        let allocator = implementation.boot(LayoutProfiles.fallback)
+        RmqueueFallbackTests.leaveUnmovableFragments(allocator, keep: [1, 2])
+        allocator.allocate(order: 0, gfp: RmqueueFallbackTests.movable)
+        func sizing() -> [Int] {
+            let zone = allocator.snapshot().zone(.dma32)
+            return [zone.watermarkBoost, zone.pagesetHighMin, zone.pagesetHighMax] + zone.pagesets.flatMap { [$0.highMin, $0.highMax] }
+        }
+        #expect(sizing() == [8, 20, 32, 20, 32])
+        allocator.run(.writeSysctl(.percpuPagelistHighFraction(0)))
+        #expect(sizing() == [8, 20, 32, 20, 32], "the handler's \"No change?\" return")
+        allocator.run(.writeSysctl(.percpuPagelistHighFraction(8)))
+        #expect(sizing() == [8, 32, 32, 32, 32])
+        allocator.run(.writeSysctl(.percpuPagelistHighFraction(0)))
+        #expect(sizing() == [8, 28, 32, 28, 32], "zone_highsize reads the boosted low watermark")
+    }
+
+    /// The sysctls are C `int`s: `proc_dointvec_minmax` refuses a value above `INT_MAX` whatever
+    /// the handler's own bounds.
+    @Test("sysctl values above INT_MAX are refused", arguments: implementations)
+    func aboveIntMax(_ implementation: Implementation) {
+        let allocator = implementation.boot(BuiltInProfiles.tiny)
+        let before = allocator.snapshot()
+        let tooLarge = Int(Int32.max) + 1
+        for write in [SysctlWrite.minFreeKbytes(tooLarge), .percpuPagelistHighFraction(tooLarge)] {
+            #expect(allocator.apply(.writeSysctl(write)) == .rejected(Rejection(.sysctlOutOfRange, pfn: nil)), "\(write)")
+        }
+        #expect(allocator.snapshot() == before)
+        #expect(allocator.apply(.writeSysctl(.minFreeKbytes(Int(Int32.max)))) == .completed(pagesFreed: 0))
+    }
+
     @Test("sysctl values out of range change nothing", arguments: implementations)
     func outOfRange(_ implementation: Implementation) {
         let allocator = implementation.boot(BuiltInProfiles.tiny)
