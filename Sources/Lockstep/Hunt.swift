@@ -147,6 +147,9 @@ public struct HuntTrialResult: Hashable, Sendable {
     public var skippedSeeds: [UInt64]
     /// Wall-clock seconds: a measurement, never an input to a decision about operations.
     public var seconds: Double
+    /// CPU seconds of the thread that ran the trial: the measurement that other load on the
+    /// machine disturbs least.
+    public var cpuSeconds: Double
 
     public var detected: Bool { detection != nil }
 }
@@ -168,11 +171,12 @@ public struct HuntTrial {
     }
 
     /// Runs programs until a detection, the operation budget, or `shouldStop` (the time budget,
-    /// asked between programs). `elapsed` measures seconds for the result.
-    public func run(shouldStop: () -> Bool = { false }, elapsed: () -> Double = { 0 }) -> HuntTrialResult {
+    /// asked between programs). `clock` measures wall and CPU seconds for the result.
+    public func run(shouldStop: () -> Bool = { false }, clock: () -> (wall: Double, cpu: Double) = { (0, 0) }) -> HuntTrialResult {
         var seeds = HuntSeeds(mutant: mutant.name, trial: trial)
         var result = HuntTrialResult(
-            mutant: mutant, trial: trial, seedOrigin: seeds.origin, detection: nil, operations: 0, programs: 0, skippedSeeds: [], seconds: 0)
+            mutant: mutant, trial: trial, seedOrigin: seeds.origin, detection: nil, operations: 0, programs: 0, skippedSeeds: [], seconds: 0,
+            cpuSeconds: 0)
         while result.operations < configuration.operationBudget && !shouldStop() {
             let seed = seeds.next()!
             let program = configuration.program(seed: seed)
@@ -187,7 +191,7 @@ public struct HuntTrial {
             }
             result.skippedSeeds.append(seed)
         }
-        result.seconds = elapsed()
+        (result.seconds, result.cpuSeconds) = clock()
         return result
     }
 
@@ -220,11 +224,13 @@ public struct HuntSummary: Sendable {
     /// Operations to detection per trial, nil (infinite) for a censored trial.
     public var operationsToDetection: [Int?] { trials.map { $0.detected ? $0.operations : nil } }
     public var secondsToDetection: [Double?] { trials.map { $0.detected ? $0.seconds : nil } }
+    public var cpuSecondsToDetection: [Double?] { trials.map { $0.detected ? $0.cpuSeconds : nil } }
 
     public var medianOperations: Int? { HuntStatistics.percentile(operationsToDetection, 50) }
     public var p90Operations: Int? { HuntStatistics.percentile(operationsToDetection, 90) }
     public var medianSeconds: Double? { HuntStatistics.percentile(secondsToDetection, 50) }
     public var p90Seconds: Double? { HuntStatistics.percentile(secondsToDetection, 90) }
+    public var medianCPUSeconds: Double? { HuntStatistics.percentile(cpuSecondsToDetection, 50) }
 
     /// How many detections each part of the harness made, in `HuntCatcher` order, zeros left out.
     public var catchers: [(catcher: HuntCatcher, count: Int)] {

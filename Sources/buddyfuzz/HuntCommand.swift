@@ -156,8 +156,17 @@ struct HuntScheduler {
     static func runTrial(_ mutant: Mutant, _ trial: Int, budget: Double, configuration: HuntConfiguration) -> HuntTrialResult {
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = threadCPUSeconds()
         let elapsed = { (clock.now - start).seconds }
-        return HuntTrial(configuration: configuration, mutant: mutant, trial: trial).run(shouldStop: { elapsed() >= budget }, elapsed: elapsed)
+        return HuntTrial(configuration: configuration, mutant: mutant, trial: trial).run(
+            shouldStop: { elapsed() >= budget }, clock: { (elapsed(), threadCPUSeconds() - cpuStart) })
+    }
+
+    /// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`).
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
 
@@ -174,12 +183,12 @@ struct HuntRenderer {
     var costName: String { mode == .stress ? "ops" : "execs" }
 
     func table(_ summaries: [HuntSummary]) -> String {
-        let headings = ["mutant", "detected", "median \(costName)", "p90 \(costName)", "median s", "p90 s", "caught by"]
+        let headings = ["mutant", "detected", "median \(costName)", "p90 \(costName)", "median s", "p90 s", "median cpu s", "caught by"]
         let rows = summaries.map { summary in
             [
                 summary.mutant.name, "\(summary.detectedCount)/\(summary.trials.count)",
                 cost(summary.medianOperations), cost(summary.p90Operations),
-                seconds(summary.medianSeconds), seconds(summary.p90Seconds), caughtBy(summary),
+                seconds(summary.medianSeconds), seconds(summary.p90Seconds), seconds(summary.medianCPUSeconds), caughtBy(summary),
             ]
         }
         let widths = headings.indices.map { column in ([headings] + rows).map { $0[column].count }.max()! }
@@ -247,6 +256,7 @@ struct HuntJSON: Encodable {
         var operations: Int
         var programs: Int
         var seconds: Double
+        var cpuSeconds: Double
         var seed: UInt64?
         var profile: String?
         var title: String?
@@ -270,9 +280,12 @@ struct HuntJSON: Encodable {
     var p90Cost: Int?
     var medianSeconds: Double?
     var p90Seconds: Double?
+    var medianCPUSeconds: Double?
     var catchers: [Count]
     var titles: [Count]
     var trialResults: [Trial]
+
+    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 
     init(_ summary: HuntSummary, mode: HuntMode, budget: Double) {
         mutant = summary.mutant.name
@@ -285,12 +298,14 @@ struct HuntJSON: Encodable {
         p90Cost = summary.p90Operations
         medianSeconds = summary.medianSeconds
         p90Seconds = summary.p90Seconds
+        medianCPUSeconds = summary.medianCPUSeconds
         catchers = summary.catchers.map { Count(name: $0.catcher.rawValue, count: $0.count) }
         titles = summary.titles.map { Count(name: $0.title, count: $0.count) }
         trialResults = summary.trials.map { result in
             Trial(
                 trial: result.trial, seedOrigin: "0x" + String(result.seedOrigin, radix: 16), detected: result.detected,
-                operations: result.operations, programs: result.programs, seconds: (result.seconds * 1000).rounded() / 1000,
+                operations: result.operations, programs: result.programs, seconds: Self.milliseconds(result.seconds),
+                cpuSeconds: Self.milliseconds(result.cpuSeconds),
                 seed: result.detection?.seed, profile: result.detection?.profile, title: result.detection?.title,
                 catcher: result.detection?.catcher.rawValue, operationsInProgram: result.detection?.operationsInProgram,
                 skippedSeeds: result.skippedSeeds)
