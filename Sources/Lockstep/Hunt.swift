@@ -19,6 +19,8 @@ public struct HuntConfiguration: Sendable {
     public var operationsPerProgram: Int
     /// Full snapshot comparison and invariant checks every this many operations.
     public var checkEvery: Int
+    /// A full check after every operation that fell back to another migratetype.
+    public var checkAfterFallback: Bool
     /// Forces every program onto this profile; nil lets each seed pick its own.
     public var profile: Profile?
     /// A trial that has spent this many program operations without a detection is censored
@@ -28,12 +30,14 @@ public struct HuntConfiguration: Sendable {
     /// 1,000 operations with a full check every 32: mutants that only corrupt state are seen
     /// within a few dozen operations, and a program is short enough that the whole trial
     /// tries many swarm configurations (most mutants need one particular mix).
-    public static let standard = HuntConfiguration(operationsPerProgram: 1_000, checkEvery: 32, profile: nil, operationBudget: .max)
+    public static let standard = HuntConfiguration(
+        operationsPerProgram: 1_000, checkEvery: 256, checkAfterFallback: true, profile: nil, operationBudget: .max)
 
-    public init(operationsPerProgram: Int, checkEvery: Int, profile: Profile?, operationBudget: Int) {
+    public init(operationsPerProgram: Int, checkEvery: Int, checkAfterFallback: Bool, profile: Profile?, operationBudget: Int) {
         precondition(operationsPerProgram > 0 && checkEvery > 0 && operationBudget > 0, "hunt sizes must be positive")
         self.operationsPerProgram = operationsPerProgram
         self.checkEvery = checkEvery
+        self.checkAfterFallback = checkAfterFallback
         self.profile = profile
         self.operationBudget = operationBudget
     }
@@ -45,7 +49,8 @@ public struct HuntConfiguration: Sendable {
 
     /// The lockstep configuration with `subject` against the reference.
     public func lockstep(subject: AllocatorFactory) -> LockstepConfiguration {
-        LockstepConfiguration(allocators: .lockstep(reference: .reference, subject: subject), checkEvery: checkEvery)
+        LockstepConfiguration(
+            allocators: .lockstep(reference: .reference, subject: subject), checkEvery: checkEvery, checkAfterFallback: checkAfterFallback)
     }
 
     /// The runner with `mutant` planted in the optimized allocator.

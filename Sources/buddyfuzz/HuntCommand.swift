@@ -46,6 +46,9 @@ struct HuntCommand: ParsableCommand {
     @Option(name: .customLong("check-every"), help: "Stress mode: full snapshot comparison and invariant checks every K operations.")
     var checkEvery: Int = HuntConfiguration.standard.checkEvery
 
+    @Flag(name: .customLong("no-check-after-fallback"), help: "Stress mode: no extra full check after an operation that fell back to another migratetype.")
+    var noCheckAfterFallback = false
+
     @Option(help: ArgumentHelp("Stress mode: force a fuzzing profile.", valueName: FuzzingProfiles.names.joined(separator: "|")))
     var profile: String?
 
@@ -80,7 +83,7 @@ struct HuntCommand: ParsableCommand {
 
     var huntConfiguration: HuntConfiguration {
         HuntConfiguration(
-            operationsPerProgram: ops, checkEvery: checkEvery, profile: profile.flatMap(FuzzingProfiles.named),
+            operationsPerProgram: ops, checkEvery: checkEvery, checkAfterFallback: !noCheckAfterFallback, profile: profile.flatMap(FuzzingProfiles.named),
             operationBudget: maxOperations ?? .max)
     }
 
@@ -106,7 +109,7 @@ struct HuntCommand: ParsableCommand {
         switch mode {
         case .stress:
             parts.append("\(ops) operations per program")
-            parts.append("full check every \(checkEvery)")
+            parts.append("full check every \(checkEvery)" + (noCheckAfterFallback ? "" : " and after every fallback"))
             parts.append(profile.map { "profile \($0)" } ?? "profile per seed")
             if let maxOperations { parts.append("at most \(maxOperations) operations per trial") }
             parts.append("\(jobs) job(s)")
