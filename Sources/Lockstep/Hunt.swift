@@ -19,8 +19,9 @@ public struct HuntConfiguration: Sendable {
     public var operationsPerProgram: Int
     /// Full snapshot comparison and invariant checks every this many operations.
     public var checkEvery: Int
-    /// A full check after every operation that fell back to another migratetype.
-    public var checkAfterFallback: Bool
+    /// A full check after an operation that fell back to another migratetype, at most one per
+    /// this many operations (nil: none).
+    public var checkAfterFallback: Int?
     /// Forces every program onto this profile; nil lets each seed pick its own.
     public var profile: Profile?
     /// A trial that has spent this many program operations without a detection is censored
@@ -31,9 +32,9 @@ public struct HuntConfiguration: Sendable {
     /// within a few dozen operations, and a program is short enough that the whole trial
     /// tries many swarm configurations (most mutants need one particular mix).
     public static let standard = HuntConfiguration(
-        operationsPerProgram: 1_000, checkEvery: 256, checkAfterFallback: true, profile: nil, operationBudget: .max)
+        operationsPerProgram: 1_000, checkEvery: 256, checkAfterFallback: nil, profile: nil, operationBudget: .max)
 
-    public init(operationsPerProgram: Int, checkEvery: Int, checkAfterFallback: Bool, profile: Profile?, operationBudget: Int) {
+    public init(operationsPerProgram: Int, checkEvery: Int, checkAfterFallback: Int?, profile: Profile?, operationBudget: Int) {
         precondition(operationsPerProgram > 0 && checkEvery > 0 && operationBudget > 0, "hunt sizes must be positive")
         self.operationsPerProgram = operationsPerProgram
         self.checkEvery = checkEvery

@@ -76,13 +76,14 @@ public struct LockstepConfiguration: Sendable {
     /// Full snapshot comparison and invariant checks after every this many operations (and
     /// always after the last one). Outcomes and events are compared after every call.
     public var checkEvery: Int
-    /// Also a full check right after every operation whose calls emitted
-    /// `mm_page_alloc_extfrag` (a fallback: `__rmqueue_claim` or `__rmqueue_steal`). A fallback
-    /// changes state no outcome or event shows (`watermark_boost`, `ZONE_BOOSTED_WATERMARK`,
-    /// pageblock types, which list a remainder went to), and the next allocation or kswapd may
-    /// undo the difference before a periodic check sees it. Fallbacks are rare except under
-    /// memory pressure, so the extra checks cost little.
-    public var checkAfterFallback: Bool
+    /// When set, also a full check right after an operation whose calls emitted
+    /// `mm_page_alloc_extfrag` (a fallback: `__rmqueue_claim` or `__rmqueue_steal`), if the last
+    /// full check was at least this many operations before. A fallback changes state no outcome
+    /// or event shows (`watermark_boost`, `ZONE_BOOSTED_WATERMARK`, pageblock types, which list
+    /// a remainder went to), and later allocations or kswapd may even the difference out before
+    /// a periodic check sees it. Under memory pressure most allocations fall back, hence the
+    /// spacing.
+    public var checkAfterFallback: Int?
     /// Test-only: the subject's outcome of a `put_page` on a tail page that frees a compound
     /// block of order ≥ 2 reports one page too many. Proves that divergences are found,
     /// replayed and minimized (it needs an allocation, and a put on a tail page of it).
@@ -97,11 +98,11 @@ public struct LockstepConfiguration: Sendable {
     public var contextAfter: Int
 
     public init(
-        allocators: Allocators = .standard, checkEvery: Int = 1024, checkAfterFallback: Bool = false, plantedDivergence: Bool = false,
+        allocators: Allocators = .standard, checkEvery: Int = 1024, checkAfterFallback: Int? = nil, plantedDivergence: Bool = false,
         livenessPhase: Bool = true, checkers: [any InvariantChecker] = StandardCheckers.all,
         contextBefore: Int = 12, contextAfter: Int = 3
     ) {
-        precondition(checkEvery > 0, "checkEvery must be positive")
+        precondition(checkEvery > 0 && checkAfterFallback.map { $0 > 0 } ?? true, "check intervals must be positive")
         self.allocators = allocators
         self.checkEvery = checkEvery
         self.checkAfterFallback = checkAfterFallback

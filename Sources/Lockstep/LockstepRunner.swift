@@ -79,6 +79,8 @@ struct Session {
     var fullChecks = 0
     /// Set by a call that emitted `mm_page_alloc_extfrag` when `checkAfterFallback` is on.
     var fallbackSeen = false
+    /// The program index of the last full check's operation (-1: the boot check).
+    var lastCheckIndex = -1
 
     init(configuration: LockstepConfiguration, program: Program) {
         self.configuration = configuration
@@ -107,13 +109,20 @@ struct Session {
         let operations = program.operations
         for index in operations.indices {
             if let failure = step(index, operations[index]) { return report(failure) }
-            if (index + 1) % configuration.checkEvery == 0 || index == operations.count - 1 || fallbackSeen {
+            if (index + 1) % configuration.checkEvery == 0 || index == operations.count - 1 || fallbackCheckDue(index) {
                 fallbackSeen = false
+                lastCheckIndex = index
                 if let failure = fullCheck(location: .check(after: index)) { return report(failure) }
             }
         }
         if configuration.livenessPhase, let failure = livenessPhase() { return report(failure) }
         return passedReport()
+    }
+
+    /// A fallback since the last full check, which lies at least `checkAfterFallback` operations back.
+    func fallbackCheckDue(_ index: Int) -> Bool {
+        guard fallbackSeen, let spacing = configuration.checkAfterFallback else { return false }
+        return index - lastCheckIndex >= spacing
     }
 
     // MARK: - Calls
@@ -156,7 +165,7 @@ struct Session {
         if primary.events != subject.events {
             return divergence("events", call: call, location: location)
         }
-        if configuration.checkAfterFallback, primary.events.contains(where: \.isFallback) { fallbackSeen = true }
+        if configuration.checkAfterFallback != nil, primary.events.contains(where: \.isFallback) { fallbackSeen = true }
         primary.removeAllEvents()
         subject.removeAllEvents()
         return updateBookkeeping(call, outcome, hint: hint, location: location)

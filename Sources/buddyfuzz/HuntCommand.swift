@@ -46,8 +46,8 @@ struct HuntCommand: ParsableCommand {
     @Option(name: .customLong("check-every"), help: "Stress mode: full snapshot comparison and invariant checks every K operations.")
     var checkEvery: Int = HuntConfiguration.standard.checkEvery
 
-    @Flag(name: .customLong("no-check-after-fallback"), help: "Stress mode: no extra full check after an operation that fell back to another migratetype.")
-    var noCheckAfterFallback = false
+    @Option(name: .customLong("check-after-fallback"), help: "Stress mode: a full check after an operation that fell back to another migratetype, at most one per K operations (0: none).")
+    var checkAfterFallback: Int = HuntConfiguration.standard.checkAfterFallback ?? 0
 
     @Option(help: ArgumentHelp("Stress mode: force a fuzzing profile.", valueName: FuzzingProfiles.names.joined(separator: "|")))
     var profile: String?
@@ -69,6 +69,7 @@ struct HuntCommand: ParsableCommand {
         for name in mutant where Mutant(name: name) == nil {
             throw ValidationError("unknown mutant '\(name)'; the mutants are: \(Mutant.allCases.map(\.name).joined(separator: ", "))")
         }
+        guard checkAfterFallback >= 0 else { throw ValidationError("--check-after-fallback must not be negative") }
         guard budget > 0, trials > 0, ops > 0, checkEvery > 0, jobs > 0 else {
             throw ValidationError("--budget, --trials, --ops, --check-every and --jobs must be positive")
         }
@@ -83,7 +84,7 @@ struct HuntCommand: ParsableCommand {
 
     var huntConfiguration: HuntConfiguration {
         HuntConfiguration(
-            operationsPerProgram: ops, checkEvery: checkEvery, checkAfterFallback: !noCheckAfterFallback, profile: profile.flatMap(FuzzingProfiles.named),
+            operationsPerProgram: ops, checkEvery: checkEvery, checkAfterFallback: checkAfterFallback == 0 ? nil : checkAfterFallback, profile: profile.flatMap(FuzzingProfiles.named),
             operationBudget: maxOperations ?? .max)
     }
 
@@ -109,7 +110,7 @@ struct HuntCommand: ParsableCommand {
         switch mode {
         case .stress:
             parts.append("\(ops) operations per program")
-            parts.append("full check every \(checkEvery)" + (noCheckAfterFallback ? "" : " and after every fallback"))
+            parts.append("full check every \(checkEvery)" + (checkAfterFallback == 0 ? "" : " and after a fallback (at most one per \(checkAfterFallback))"))
             parts.append(profile.map { "profile \($0)" } ?? "profile per seed")
             if let maxOperations { parts.append("at most \(maxOperations) operations per trial") }
             parts.append("\(jobs) job(s)")
