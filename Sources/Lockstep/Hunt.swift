@@ -158,6 +158,21 @@ public struct HuntTrialResult: Hashable, Sendable {
     public var cpuSeconds: Double
 
     public var detected: Bool { detection != nil }
+
+    public init(
+        mutant: Mutant, trial: Int, seedOrigin: UInt64, detection: HuntDetection?, operations: Int, programs: Int, skippedSeeds: [UInt64],
+        seconds: Double, cpuSeconds: Double
+    ) {
+        self.mutant = mutant
+        self.trial = trial
+        self.seedOrigin = seedOrigin
+        self.detection = detection
+        self.operations = operations
+        self.programs = programs
+        self.skippedSeeds = skippedSeeds
+        self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
+    }
 }
 
 /// Runs the trials of one mutant.

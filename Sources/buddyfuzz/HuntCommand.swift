@@ -1,6 +1,7 @@
 import ArgumentParser
 import BuddyVocabulary
 import Foundation
+import FuzzSupport
 import Lockstep
 import OptimizedAllocator
 import Synchronization
@@ -317,10 +318,101 @@ struct HuntJSON: Encodable {
     }
 }
 
+/// `--mode fuzz`: each trial is one libFuzzer run of the instrumented `lockstep` target with
+/// the mutant selected through `BUDDYFUZZ_MUTANT` (`MutantHook`), from the checked-in seed
+/// corpus and an empty working corpus, with `-seed` taken from the trial's seed sequence and
+/// `-max_total_time` the budget. The target counts executions and operations and prints them
+/// with a confirmed finding; libFuzzer with one process and a fixed `-seed` repeats its choices,
+/// so the counts are as repeatable as libFuzzer allows (its time-based decisions aside).
 struct FuzzHunt {
     let budget: Double
     let sanitizer: FuzzSanitizer
     let build: Bool
 
-    func run(_ mutants: [Mutant], trials: Int) throws -> [HuntSummary] { [] }
+    func run(_ mutants: [Mutant], trials: Int) throws -> [HuntSummary] {
+        let workspace: FuzzWorkspace
+        do {
+            workspace = try FuzzWorkspace()
+            let builder = FuzzBuilder(workspace: workspace, sanitizer: sanitizer)
+            if build { try builder.build([Self.target]) }
+            guard FileManager.default.isExecutableFile(atPath: builder.binary(Self.target)) else {
+                throw FuzzError.build("no instrumented \(workspace.relative(builder.binary(Self.target))); run without --no-build")
+            }
+        } catch let error as FuzzError {
+            log("error: \(error)")
+            throw ExitCode(error.exitStatus)
+        }
+        return try mutants.map { mutant in
+            HuntSummary(mutant: mutant, trials: try (0..<trials).map { trial in
+                let result = try runTrial(mutant, trial, workspace: workspace)
+                printError(HuntRenderer.progressLine(result))
+                return result
+            })
+        }
+    }
+
+    static let target = "lockstep"
+
+    /// libFuzzer's `-seed` for a trial: the first word of the trial's seed sequence, never 0
+    /// (which libFuzzer reads as "pick one from the clock").
+    static func libFuzzerSeed(_ mutant: Mutant, _ trial: Int) -> UInt32 {
+        var seeds = HuntSeeds(mutant: mutant.name, trial: trial)
+        return max(1, UInt32(truncatingIfNeeded: seeds.next()!))
+    }
+
+    func runTrial(_ mutant: Mutant, _ trial: Int, workspace: FuzzWorkspace) throws -> HuntTrialResult {
+        let folder = ".fuzz-out/hunt/\(mutant.name)/trial-\(trial)"
+        try? FileManager.default.removeItem(atPath: workspace.path(folder))
+        let corpus = folder + "/corpus"
+        let settings = FuzzSettings(findingsDirectory: folder + "/findings")
+        let session = LibFuzzerSession(
+            workspace: workspace, target: Self.target, binary: FuzzBuilder(workspace: workspace, sanitizer: sanitizer).binary(Self.target),
+            settings: settings)
+        for path in [corpus, settings.findingsDirectory] {
+            try FileManager.default.createDirectory(atPath: workspace.path(path), withIntermediateDirectories: true)
+        }
+        var environment = session.environment
+        environment[MutantHook.variable] = mutant.name
+        let seed = Self.libFuzzerSeed(mutant, trial)
+        let command = [session.binary] + session.defaultFlags
+            + ["-seed=\(seed)", "-max_total_time=\(max(1, Int(budget.rounded(.up))))", workspace.path(corpus), workspace.path(workspace.seedCorpus(Self.target))]
+        var output = Data()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let cpuStart = Self.childrenCPUSeconds()
+        _ = try Subprocess.run(command, in: workspace.root, environment: environment, output: .stream { output.append($0) })
+        let seconds = (clock.now - start).seconds
+        try? output.write(to: URL(fileURLWithPath: workspace.path(folder + "/libfuzzer.log")))
+        return result(mutant, trial, seed: seed, output: String(decoding: output, as: UTF8.self), workspace: workspace, findings: settings.findingsDirectory,
+                      seconds: seconds, cpuSeconds: Self.childrenCPUSeconds() - cpuStart)
+    }
+
+    func result(
+        _ mutant: Mutant, _ trial: Int, seed: UInt32, output: String, workspace: FuzzWorkspace, findings: String, seconds: Double, cpuSeconds: Double
+    ) -> HuntTrialResult {
+        var parser = LibFuzzerOutputParser()
+        parser.consume(Data(output.utf8))
+        parser.finish()
+        var result = HuntTrialResult(
+            mutant: mutant, trial: trial, seedOrigin: UInt64(seed), detection: nil, operations: 0, programs: parser.stats.executions,
+            skippedSeeds: [], seconds: seconds, cpuSeconds: cpuSeconds)
+        let artifact = FindingArtifacts.artifacts(in: workspace.path(findings)).first
+        if let counts = MutantHook.parseHuntLine(in: output), let artifact {
+            result.operations = counts.operations
+            result.programs = counts.executions
+            let title = FindingArtifacts.field("title", of: artifact) ?? "crash"
+            let operationsRun = FindingArtifacts.field("operations", of: artifact).flatMap { Int($0.split(separator: " ")[0]) } ?? 0
+            result.detection = HuntDetection(
+                seed: UInt64(seed), profile: FindingArtifacts.field("profile", of: artifact) ?? "?", title: title, operationsInProgram: operationsRun)
+        }
+        return result
+    }
+
+    /// CPU seconds of the finished child processes (`RUSAGE_CHILDREN`).
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
 }
