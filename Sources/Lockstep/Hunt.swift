@@ -184,11 +184,18 @@ public struct HuntTrial {
     let cleanRunner: LockstepRunner
 
     public init(configuration: HuntConfiguration, mutant: Mutant, trial: Int) {
+        self.init(
+            configuration: configuration, mutant: mutant, trial: trial, mutantRunner: configuration.mutantRunner(mutant),
+            cleanRunner: configuration.cleanRunner)
+    }
+
+    /// A trial with its own runners (a test double in place of the planted or the clean pair).
+    public init(configuration: HuntConfiguration, mutant: Mutant, trial: Int, mutantRunner: LockstepRunner, cleanRunner: LockstepRunner) {
         self.configuration = configuration
         self.mutant = mutant
         self.trial = trial
-        mutantRunner = configuration.mutantRunner(mutant)
-        cleanRunner = configuration.cleanRunner
+        self.mutantRunner = mutantRunner
+        self.cleanRunner = cleanRunner
     }
 
     /// Runs programs until a detection, the operation budget, or `shouldStop` (the time budget,
@@ -227,6 +234,32 @@ public struct HuntTrial {
         var cut = program
         cut.operations.removeSubrange(min(count, cut.operations.count)...)
         return cut
+    }
+}
+
+/// A regression pin: a seed whose program, cut after `operations`, reveals the mutant and
+/// passes without it.
+public struct HuntPin: Hashable, Sendable {
+    public var mutant: Mutant
+    public var seed: UInt64
+    public var operations: Int
+
+    public init(_ mutant: Mutant, seed: UInt64, operations: Int) {
+        self.mutant = mutant
+        self.seed = seed
+        self.operations = operations
+    }
+
+    /// The cheapest detection of the trials: the fewest operations in the detecting program,
+    /// then the smallest seed.
+    public static func best(of trials: [HuntTrialResult]) -> HuntPin? {
+        trials.compactMap { result in result.detection.map { HuntPin(result.mutant, seed: $0.seed, operations: $0.operationsInProgram) } }
+            .min { ($0.operations, $0.seed) < ($1.operations, $1.seed) }
+    }
+
+    /// The pin as a line of Swift source: `HuntPin(.claimSkipsRetype, seed: 0x…, operations: 412),`.
+    public var sourceLine: String {
+        "HuntPin(.\(mutant), seed: 0x\(String(seed, radix: 16, uppercase: true)), operations: \(operations)),"
     }
 }
 

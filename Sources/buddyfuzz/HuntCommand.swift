@@ -41,6 +41,9 @@ struct HuntCommand: ParsableCommand {
     @Flag(help: "One JSON object per mutant instead of the table.")
     var json = false
 
+    @Flag(help: "Stress mode: after the results, print each mutant's cheapest detection as a regression pin (a line of Swift).")
+    var pins = false
+
     @Option(help: "Stress mode: operations per generated program.")
     var ops: Int = HuntConfiguration.standard.operationsPerProgram
 
@@ -65,6 +68,9 @@ struct HuntCommand: ParsableCommand {
     @Flag(help: "Fuzz mode: use the instrumented binary as built, without rebuilding it.")
     var noBuild = false
 
+    @Flag(name: .customLong("empty-corpus"), help: "Fuzz mode: start from an empty corpus instead of the checked-in seeds of corpus/lockstep.")
+    var emptyCorpus = false
+
     func validate() throws {
         guard all != !mutant.isEmpty else { throw ValidationError("give --all or at least one --mutant NAME") }
         for name in mutant where Mutant(name: name) == nil {
@@ -79,6 +85,7 @@ struct HuntCommand: ParsableCommand {
             throw ValidationError("--profile must be one of \(FuzzingProfiles.names.joined(separator: ", "))")
         }
         guard FuzzSanitizer(rawValue: sanitizer) != nil else { throw ValidationError("--sanitizer is address or none") }
+        if pins && mode != .stress { throw ValidationError("--pins needs --mode stress") }
     }
 
     var mutants: [Mutant] { all ? Mutant.allCases : mutant.compactMap(Mutant.init(name:)) }
@@ -95,13 +102,16 @@ struct HuntCommand: ParsableCommand {
         let summaries: [HuntSummary]
         switch mode {
         case .stress: summaries = HuntScheduler(mutants: mutants, trials: trials, jobs: jobs).run(budget: budget, configuration: huntConfiguration)
-        case .fuzz: summaries = try FuzzHunt(budget: budget, sanitizer: FuzzSanitizer(rawValue: sanitizer)!, build: !noBuild).run(mutants, trials: trials)
+        case .fuzz: summaries = try FuzzHunt(budget: budget, sanitizer: FuzzSanitizer(rawValue: sanitizer)!, build: !noBuild, seedCorpus: !emptyCorpus).run(mutants, trials: trials)
         }
         let renderer = HuntRenderer(mode: mode, budget: budget)
         if json {
             for summary in summaries { print(renderer.json(summary)) }
         } else {
             print(renderer.table(summaries))
+        }
+        if pins {
+            for summary in summaries { print(HuntPin.best(of: summary.trials)?.sourceLine ?? "// \(summary.mutant.name): not detected") }
         }
         if summaries.contains(where: { $0.detectedCount < $0.trials.count }) { throw ExitCode(1) }
     }
@@ -116,7 +126,7 @@ struct HuntCommand: ParsableCommand {
             if let maxOperations { parts.append("at most \(maxOperations) operations per trial") }
             parts.append("\(jobs) job(s)")
         case .fuzz:
-            parts.append("libFuzzer target lockstep, sanitizer \(sanitizer)")
+            parts.append("libFuzzer target lockstep, sanitizer \(sanitizer), " + (emptyCorpus ? "empty corpus" : "seed corpus corpus/lockstep"))
         }
         return parts.joined(separator: ", ")
     }
@@ -185,10 +195,8 @@ struct HuntRenderer {
     let mode: HuntMode
     let budget: Double
 
-    var costName: String { mode == .stress ? "ops" : "execs" }
-
     func table(_ summaries: [HuntSummary]) -> String {
-        let headings = ["mutant", "detected", "median \(costName)", "p90 \(costName)", "median s", "p90 s", "median cpu s", "caught by"]
+        let headings = ["mutant", "detected", "median ops", "p90 ops", "median s", "p90 s", "median cpu s", "caught by"]
         let rows = summaries.map { summary in
             [
                 summary.mutant.name, "\(summary.detectedCount)/\(summary.trials.count)",
@@ -280,9 +288,8 @@ struct HuntJSON: Encodable {
     var budgetSeconds: Double
     var trials: Int
     var detected: Int
-    var costUnit: String
-    var medianCost: Int?
-    var p90Cost: Int?
+    var medianOperations: Int?
+    var p90Operations: Int?
     var medianSeconds: Double?
     var p90Seconds: Double?
     var medianCPUSeconds: Double?
@@ -298,9 +305,8 @@ struct HuntJSON: Encodable {
         budgetSeconds = budget
         trials = summary.trials.count
         detected = summary.detectedCount
-        costUnit = mode == .stress ? "operations" : "executions"
-        medianCost = summary.medianOperations
-        p90Cost = summary.p90Operations
+        medianOperations = summary.medianOperations
+        p90Operations = summary.p90Operations
         medianSeconds = summary.medianSeconds
         p90Seconds = summary.p90Seconds
         medianCPUSeconds = summary.medianCPUSeconds
@@ -320,7 +326,7 @@ struct HuntJSON: Encodable {
 
 /// `--mode fuzz`: each trial is one libFuzzer run of the instrumented `lockstep` target with
 /// the mutant selected through `BUDDYFUZZ_MUTANT` (`MutantHook`), from the checked-in seed
-/// corpus and an empty working corpus, with `-seed` taken from the trial's seed sequence and
+/// corpus (unless `--empty-corpus`) and an empty working corpus, with `-seed` taken from the trial's seed sequence and
 /// `-max_total_time` the budget. The target counts executions and operations and prints them
 /// with a confirmed finding; libFuzzer with one process and a fixed `-seed` repeats its choices,
 /// so the counts are as repeatable as libFuzzer allows (its time-based decisions aside).
@@ -328,6 +334,7 @@ struct FuzzHunt {
     let budget: Double
     let sanitizer: FuzzSanitizer
     let build: Bool
+    let seedCorpus: Bool
 
     func run(_ mutants: [Mutant], trials: Int) throws -> [HuntSummary] {
         let workspace: FuzzWorkspace
@@ -375,7 +382,8 @@ struct FuzzHunt {
         environment[MutantHook.variable] = mutant.name
         let seed = Self.libFuzzerSeed(mutant, trial)
         let command = [session.binary] + session.defaultFlags
-            + ["-seed=\(seed)", "-max_total_time=\(max(1, Int(budget.rounded(.up))))", workspace.path(corpus), workspace.path(workspace.seedCorpus(Self.target))]
+            + ["-seed=\(seed)", "-max_total_time=\(max(1, Int(budget.rounded(.up))))", workspace.path(corpus)]
+            + (seedCorpus ? [workspace.path(workspace.seedCorpus(Self.target))] : [])
         var output = Data()
         let clock = ContinuousClock()
         let start = clock.now
