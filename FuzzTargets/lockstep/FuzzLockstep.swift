@@ -6,7 +6,9 @@ import FuzzSupport
 
 let settings = FuzzSettings.fromEnvironment(target: "lockstep")
 let recorder = FindingRecorder(target: "lockstep", settings: settings)
-let runner = FuzzHarness.runner(plantedDivergence: settings.plantedDivergence)
+/// `BUDDYFUZZ_MUTANT`: the bug hunt's planted faults (`MutantHook`), nil in normal fuzzing.
+let mutantHook = MutantHook.fromEnvironment()
+let runner = mutantHook?.runner ?? FuzzHarness.runner(plantedDivergence: settings.plantedDivergence)
 let mutator = ProgramMutator { bytes, size in
     bytes.withUnsafeMutableBufferPointer { buddyfuzz_libfuzzer_mutate($0.baseAddress, size, $0.count) }
 }
@@ -16,7 +18,9 @@ public func lockstepTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
     let bytes = FuzzEntry.bytes(data, size)
     let program = ProgramCodec.decode(bytes)
     let report = runner.run(program)
+    mutantHook?.count(report)
     guard report.verdict == .passed else {
+        if let mutantHook, !mutantHook.confirms(program, report) { return -1 }
         recorder.record(bytes: bytes, program: program, report: report)
         fatalError("buddyfuzz finding: \(report.title)")
     }

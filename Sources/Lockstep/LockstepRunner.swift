@@ -4,8 +4,9 @@ import BuddyVocabulary
 /// failure.
 ///
 /// After every call: outcomes compared, events compared, then the harness's bookkeeping
-/// updated from the reference outcome. After every `checkEvery` operations and after the last:
-/// full snapshots compared and the invariant checkers run. Then the liveness phase.
+/// updated from the reference outcome. After every `checkEvery` operations, after the last, and
+/// (`checkAfterFallback`) after an operation that fell back to another migratetype: full
+/// snapshots compared and the invariant checkers run. Then the liveness phase.
 /// Modelled on TigerBeetle's `free_set_fuzz.zig`: the real structure and a plain model side by
 /// side, compared after every event.
 public final class LockstepRunner: Sendable {
@@ -79,6 +80,10 @@ struct Session {
     var fullChecks = 0
     /// Every step described, when `traceCalls` is on.
     var trace: [String] = []
+    /// Set by a call that emitted `mm_page_alloc_extfrag` when `checkAfterFallback` is on.
+    var fallbackSeen = false
+    /// The program index of the last full check's operation (-1: the boot check).
+    var lastCheckIndex = -1
 
     init(configuration: LockstepConfiguration, program: Program) {
         self.configuration = configuration
@@ -107,12 +112,20 @@ struct Session {
         let operations = program.operations
         for index in operations.indices {
             if let failure = step(index, operations[index]) { return report(failure) }
-            if (index + 1) % configuration.checkEvery == 0 || index == operations.count - 1 {
+            if (index + 1) % configuration.checkEvery == 0 || index == operations.count - 1 || fallbackCheckDue(index) {
+                fallbackSeen = false
+                lastCheckIndex = index
                 if let failure = fullCheck(location: .check(after: index)) { return report(failure) }
             }
         }
         if configuration.livenessPhase, let failure = livenessPhase() { return report(failure) }
         return passedReport()
+    }
+
+    /// A fallback since the last full check, which lies at least `checkAfterFallback` operations back.
+    func fallbackCheckDue(_ index: Int) -> Bool {
+        guard fallbackSeen, let spacing = configuration.checkAfterFallback else { return false }
+        return index - lastCheckIndex >= spacing
     }
 
     // MARK: - Calls
@@ -155,6 +168,7 @@ struct Session {
         if primary.events != subject.events {
             return divergence("events", call: call, location: location)
         }
+        if configuration.checkAfterFallback != nil, primary.events.contains(where: \.isFallback) { fallbackSeen = true }
         primary.removeAllEvents()
         subject.removeAllEvents()
         return updateBookkeeping(call, outcome, hint: hint, location: location)
@@ -256,5 +270,13 @@ struct Session {
               \(detail)
             """
         return Failure(verdict: .invariantViolation, title: "invariant: UserBookkeeping: allocated-blocks", location: location, details: details)
+    }
+}
+
+extension TraceEvent {
+    /// `mm_page_alloc_extfrag`: an allocation took pages of another migratetype.
+    var isFallback: Bool {
+        if case .pageAllocExtfrag = self { return true }
+        return false
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lockstep
+import OptimizedAllocator
 
 /// Options every lockstep command shares.
 struct LockstepOptions: ParsableArguments {
@@ -13,6 +14,9 @@ struct LockstepOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Run one allocator alone with the checkers instead of the lockstep pair.", valueName: "reference|optimized"))
     var audit: String?
 
+    @Option(name: .customLong("mutant"), help: ArgumentHelp("Plant a mutant in the optimized allocator (see `buddyfuzz hunt`); repeatable.", valueName: "NAME"))
+    var mutants: [String] = []
+
     @Flag(name: .customLong("planted-divergence"), help: "Test only: the optimized side misreports the last put_page, on a tail page, of a compound block of order 2 or more that held a second reference.")
     var plantedDivergence = false
 
@@ -23,11 +27,30 @@ struct LockstepOptions: ParsableArguments {
         if let audit, AllocatorFactory.named(audit) == nil {
             throw ValidationError("--audit must be one of \(AllocatorFactory.all.map(\.name).joined(separator: ", "))")
         }
+        for name in mutants where Mutant(name: name) == nil {
+            throw ValidationError("unknown mutant '\(name)'; the mutants are: \(Mutant.allCases.map(\.name).joined(separator: ", "))")
+        }
+        if !mutants.isEmpty, subject != AllocatorFactory.optimized.name {
+            throw ValidationError("--mutant plants faults in the optimized allocator: it goes with --subject optimized")
+        }
+        if !mutants.isEmpty, let audit, audit != AllocatorFactory.optimized.name {
+            throw ValidationError("--mutant plants faults in the optimized allocator: it goes with --audit optimized or with no --audit")
+        }
+    }
+
+    /// The subject allocator; the optimized one carries the `--mutant` faults when there are any.
+    var subjectFactory: AllocatorFactory {
+        guard mutants.isEmpty else { return .optimized(mutants: MutantSet(mutants.compactMap(Mutant.init(name:)))) }
+        return AllocatorFactory.named(subject)!
     }
 
     var configuration: LockstepConfiguration {
-        let allocators: LockstepConfiguration.Allocators = audit.flatMap(AllocatorFactory.named).map { .audit($0) }
-            ?? .lockstep(reference: .reference, subject: AllocatorFactory.named(subject)!)
+        let allocators: LockstepConfiguration.Allocators
+        if let audit = audit.flatMap(AllocatorFactory.named) {
+            allocators = .audit(audit.name == AllocatorFactory.optimized.name && !mutants.isEmpty ? subjectFactory : audit)
+        } else {
+            allocators = .lockstep(reference: .reference, subject: subjectFactory)
+        }
         return LockstepConfiguration(allocators: allocators, checkEvery: checkEvery, plantedDivergence: plantedDivergence)
     }
 
@@ -37,6 +60,7 @@ struct LockstepOptions: ParsableArguments {
         if checkEvery != 1024 { flags += " --check-every \(checkEvery)" }
         if subject != "optimized" { flags += " --subject \(subject)" }
         if let audit { flags += " --audit \(audit)" }
+        for mutant in mutants { flags += " --mutant \(mutant)" }
         if plantedDivergence { flags += " --planted-divergence" }
         return flags
     }

@@ -55,7 +55,7 @@ import Testing
     @Test func descriptionListsTheSeedAndEveryDerivedOption() {
         let configuration = GeneratorConfiguration.derive(seed: 42)
         let lines = configuration.description.split(separator: "\n").map { $0.split(separator: " ")[0] }
-        #expect(lines == ["seed", "profile", "operations", "orders", "gfp", "gfp-modifiers", "cpus", "tail-pages", "invalid", "sysctl"])
+        #expect(lines == ["seed", "profile", "operations", "orders", "gfp", "gfp-modifiers", "cpus", "tail-pages", "invalid", "sysctl", "prologue"])
         #expect(configuration.description.hasPrefix("seed 42 (0x2a)\nprofile \(configuration.profile.name)\n"))
     }
 }
