@@ -49,7 +49,7 @@ let package = Package(
         // Findings, the operation-level mutator and the replay driver shared by the fuzz targets.
         .target(
             name: "FuzzSupport",
-            dependencies: ["BuddyVocabulary", "BuddyFormats", "OptimizedAllocator", "Lockstep", "CLibFuzzer"],
+            dependencies: ["BuddyVocabulary", "BuddyFormats", "Lockstep", "CLibFuzzer"],
             path: "FuzzTargets/Support"
         ),
         .executableTarget(
@@ -82,7 +82,7 @@ let package = Package(
         // The fuzzing plumbing: reproducers, the mutator, libFuzzer output, triage, campaign reports.
         .testTarget(
             name: "FuzzTests",
-            dependencies: ["BuddyVocabulary", "FuzzSupport", "buddyfuzz"]
+            dependencies: ["BuddyVocabulary", "ReferenceAllocator", "FuzzSupport", "buddyfuzz"]
         ),
         // Encodings, checkers, lockstep runs, corpus replay, determinism, the CLI end to end.
         .testTarget(

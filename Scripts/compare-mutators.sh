@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares the lockstep target's custom mutator modes (operations vs bytes): coverage after a
 # fixed time, and executions and seconds until the planted divergence is found, over several
-# libFuzzer seeds. Prints a Markdown table for docs/FUZZING.md.
+# libFuzzer seeds, each from an empty corpus on the tiny profile. Prints a Markdown table for
+# docs/FUZZING.md.
 #
 #   Scripts/compare-mutators.sh [SEEDS] [COVERAGE_SECONDS] [CANARY_SECONDS]
 set -euo pipefail
@@ -11,7 +12,7 @@ seeds=${1:-3}
 coverage_seconds=${2:-60}
 canary_seconds=${3:-180}
 buddyfuzz=.build/debug/buddyfuzz
-work=.fuzz-out/compare-mutators
+work=${WORK:-.fuzz-out/compare-mutators}
 rm -rf "$work"
 mkdir -p "$work"
 swift build --product buddyfuzz >/dev/null
@@ -21,10 +22,10 @@ field() { grep "^$2 " "$1" | head -1 | awk '{print $2}'; }
 
 echo "| mutator | seed | edges after ${coverage_seconds} s | features | corpus | executions to the canary | seconds to the canary |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for mode in operations bytes; do
+for mode in ${MODES:-operations bytes}; do
   for seed in $(seq 1 "$seeds"); do
     log="$work/coverage-$mode-$seed.log"
-    "$buddyfuzz" fuzz lockstep --no-build --mutator "$mode" --time "$coverage_seconds" \
+    "$buddyfuzz" fuzz lockstep --no-build --no-seeds --mutator "$mode" --time "$coverage_seconds" \
       --corpus "$work/corpus-$mode-$seed" --findings "$work/findings-$mode-$seed" -- -seed="$seed" 2>"$log" || true
     edges=$(grep "^coverage " "$log" | awk '{print $2}')
     features=$(grep "^coverage " "$log" | awk '{print $4}')
@@ -32,7 +33,7 @@ for mode in operations bytes; do
 
     log="$work/canary-$mode-$seed.log"
     start=$(date +%s.%N)
-    "$buddyfuzz" fuzz lockstep --no-build --planted-divergence --mutator "$mode" --time "$canary_seconds" \
+    "$buddyfuzz" fuzz lockstep --no-build --no-seeds --planted-divergence --mutator "$mode" --time "$canary_seconds" \
       --corpus "$work/canary-corpus-$mode-$seed" --findings "$work/canary-findings-$mode-$seed" -- -seed="$seed" 2>"$log" || true
     end=$(date +%s.%N)
     if grep -q "^findings *[1-9]" "$log"; then

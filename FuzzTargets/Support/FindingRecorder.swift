@@ -101,7 +101,8 @@ public struct ReproductionCommands: Sendable {
     /// The flag that turns the runner's planted divergence on, for the canary's findings.
     public static let plantedDivergenceFlag = "--planted-divergence"
 
+    /// The same form as the harness's own reports.
     var flags: String { plantedDivergence ? " \(Self.plantedDivergenceFlag)" : "" }
-    public var reproduce: String { "swift run buddyfuzz replay\(flags) \(input)" }
-    public var minimize: String { "swift run buddyfuzz minimize\(flags) \(input)" }
+    public var reproduce: String { "swift run -c release buddyfuzz replay \(input)\(flags)" }
+    public var minimize: String { "swift run -c release buddyfuzz minimize \(input)\(flags)" }
 }

@@ -21,6 +21,8 @@ public struct ProgramMutator: Sendable {
     let recordSize: Int
     /// The longest run of operations one deletion or duplication touches.
     static let runLengthMax = 8
+    /// The share of calls, in percent, that use libFuzzer's byte mutations.
+    static let bytePercent = 50
 
     public init(byteMutator: @escaping ByteMutator) {
         self.byteMutator = byteMutator
@@ -34,8 +36,10 @@ public struct ProgramMutator: Sendable {
     /// Mutates `bytes` into a new input of at most `maxSize` bytes.
     public func mutate(_ bytes: [UInt8], maxSize: Int, seed: UInt32) -> [UInt8] {
         var random = SplitMix64(seed: UInt64(seed) | 0x5EED_0000_0000)
-        let mutation = Mutation.allCases.randomElement(using: &random)!
-        if mutation == .bytes { return mutateBytes(bytes, maxSize: maxSize) }
+        // Half of the calls keep libFuzzer's byte mutations, which are guided by the values the
+        // target compared (`-use_cmp`) and find PFNs, indexes and flag bits no rule aims at.
+        if Int.random(in: 0..<100, using: &random) < Self.bytePercent { return mutateBytes(bytes, maxSize: maxSize) }
+        let mutation = Mutation.allCases.filter { $0 != .bytes }.randomElement(using: &random)!
         var program = ProgramCodec.decode(bytes)
         apply(mutation, to: &program, using: &random)
         return encode(program, maxSize: maxSize)

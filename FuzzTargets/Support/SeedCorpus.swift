@@ -106,22 +106,25 @@ enum SeedScenarios {
         }
     }
 
-    /// Unmovable and reclaimable requests fall back to MOVABLE pageblocks: a whole free
-    /// pageblock is claimed (`try_to_claim_block`); once memory is fragmented into mostly-used
-    /// movable pageblocks, a page is stolen without claiming (`__rmqueue_steal`).
+    /// Unmovable and reclaimable requests fall back to MOVABLE pageblocks and claim them
+    /// whole (`try_to_claim_block`). Once every pageblock is UNMOVABLE and full, a split page
+    /// gives back three pages in blocks of order < 2, which a MOVABLE request may not claim
+    /// (`should_try_claim_block`): it steals one (`__rmqueue_steal`).
+    ///
+    /// `free #0` after `split_page #0` frees the head, then the split's last pages, which the
+    /// harness's live list swaps into index 0.
     static var claimAndSteal: Scenario {
         scenario("claim-and-steal", "fallback claim (try_to_claim_block) and steal (__rmqueue_steal)") { program in
-            program.add(4, .allocate(cpu: 0, order: 0, gfp: kernel))
+            program.add([.sysctl(.minFreeKbytes(0)), .sysctl(.watermarkScaleFactor(1)), .allocate(cpu: 0, order: 4, gfp: kernel)])
             program.add(4, .allocate(cpu: 1, order: 0, gfp: reclaimable))
-            program.add([.sysctl(.minFreeKbytes(0))])
-            program.add(60, .allocate(cpu: 0, order: 6, gfp: movable))
-            program.add(6, .allocate(cpu: 0, order: 4, gfp: movable))
-            program.add(8, .allocate(cpu: 0, order: 2, gfp: movable))
-            program.add(16, .allocate(cpu: 0, order: 0, gfp: movable))
-            program.add((0..<8).map { .free(cpu: 0, allocation: 60 + $0 * 3) })
+            program.add(60, .allocate(cpu: 0, order: 6, gfp: kernel))
+            program.add(8, .allocate(cpu: 0, order: 4, gfp: kernel))
+            program.add(8, .allocate(cpu: 0, order: 2, gfp: kernel))
+            program.add(16, .allocate(cpu: 0, order: 0, gfp: kernel))
+            program.add([.splitPage(allocation: 0)])
+            program.add(3, .free(cpu: 0, allocation: 0))
             program.add([.drainAll])
-            program.add(8, .allocate(cpu: 0, order: 0, gfp: kernel))
-            program.add(8, .allocate(cpu: 1, order: 1, gfp: reclaimable))
+            program.add(4, .allocate(cpu: 1, order: 0, gfp: movable))
         }
     }
 

@@ -1,6 +1,7 @@
 import BuddyVocabulary
 import Foundation
 import OptimizedAllocator
+import ReferenceAllocator
 
 /// One line of results.
 public struct BenchRow: Sendable {
@@ -49,13 +50,15 @@ public struct BenchRow: Sendable {
 /// Runs one workload on each allocator and turns the timings into a row.
 public struct BenchRunner: Sendable {
     public let quick: Bool
+    public let includeReference: Bool
 
-    public init(quick: Bool) { self.quick = quick }
+    public init(quick: Bool, includeReference: Bool = true) {
+        self.quick = quick
+        self.includeReference = includeReference
+    }
 
-    /// Whether the reference allocator is part of this build.
-    public static let referenceAvailable = false
-
-    /// The largest profile the naive reference is asked to run.
+    /// The largest profile the naive reference is asked to run: above it a run would take
+    /// minutes and prove nothing new about the ratio.
     public static let referencePageLimit = 1 << 20
 
     /// Operation counts for the optimized allocator, as a multiple of the reference's.
@@ -79,13 +82,16 @@ public struct BenchRunner: Sendable {
             }.nanosecondsPerOperation
         }
         var note = ""
-        if !BenchRunner.referenceAvailable {
-            note = "reference not in this build"
+        var referenceNs: Double?
+        if !includeReference {
+            note = "reference not run"
         } else if pages > BenchRunner.referencePageLimit {
             note = "reference skipped above \(BenchRunner.referencePageLimit) pages"
+        } else {
+            referenceNs = BenchWorkloads.measure(workload, ReferencePageAllocator(profile: profile), scale: 1, seed: 1).nanosecondsPerOperation
         }
         return BenchRow(
-            workload: workload, profile: profile.name, pages: pages, referenceNsPerOp: nil,
+            workload: workload, profile: profile.name, pages: pages, referenceNsPerOp: referenceNs,
             optimizedNsPerOp: optimized.nanosecondsPerOperation, mutantNsPerOp: mutantNs,
             metadataBytesPerPage: Double(metadataBytes) / Double(max(1, pages)),
             operations: optimized.operations, note: note)

@@ -1,7 +1,7 @@
 /// The profiles every command knows by name. JSON copies live in `profiles/`.
 public enum BuiltInProfiles {
     /// Every built-in profile, in the order `buddyfuzz profiles` lists them.
-    public static let all: [Profile] = [tiny, tinyNUMA, small, x86_64_4GiB, arm64_64KiB, linux618VM, bench64Ki, bench1Mi, bench16Mi]
+    public static let all: [Profile] = [tiny, tinyNUMA, tinyMovable, small, x86_64_4GiB, arm64_64KiB, linux618VM, bench64Ki, bench1Mi, bench16Mi]
 
     public static func named(_ name: String) -> Profile? { all.first { $0.name == name } }
 
@@ -32,6 +32,24 @@ public enum BuiltInProfiles {
             ]),
             Profile.Node(cpus: 2, distances: [21, 10], zones: [
                 Profile.Zone(type: .normal, startPfn: 4096, spannedPages: 2048, presentPages: 2048, managedPages: 2000),
+            ]),
+        ])
+
+    /// Two nodes, only the second with a Movable zone (`movablecore=` on a NUMA machine): a
+    /// GFP_HIGHUSER_MOVABLE request from node 0 prefers node 0's Normal zone while its highest
+    /// zone (`ac->highest_zoneidx`) is Movable, and node 1's Normal zone keeps a larger
+    /// `lowmem_reserve` for Movable requests than for Normal ones. The geometry the classzone
+    /// rule of `get_page_from_freelist` needs, and the zonelist order Movable → Normal.
+    public static let tinyMovable = Profile(
+        name: "tiny-movable", pageSize: 4096, maxPageOrder: 6, pageblockOrder: 4, cpus: 4,
+        nodes: [
+            Profile.Node(cpus: 2, distances: [10, 21], zones: [
+                Profile.Zone(type: .dma32, startPfn: 0, spannedPages: 1024, presentPages: 1024, managedPages: 1000),
+                Profile.Zone(type: .normal, startPfn: 1024, spannedPages: 1024),
+            ]),
+            Profile.Node(cpus: 2, distances: [21, 10], zones: [
+                Profile.Zone(type: .normal, startPfn: 4096, spannedPages: 1024, presentPages: 1024, managedPages: 1000),
+                Profile.Zone(type: .movable, startPfn: 5120, spannedPages: 1024),
             ]),
         ])
 

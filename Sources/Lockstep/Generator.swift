@@ -29,12 +29,14 @@ public struct GeneratorConfiguration: Hashable, Sendable, CustomStringConvertibl
     public var watermarkScaleFactorMax: Int
     /// Upper bound of written nonzero `percpu_pagelist_high_fraction` values.
     public var highFractionMax: Int
+    /// Operations that fill and fragment memory before the mix starts; nil for none.
+    public var prologue: PressurePrologue?
 
     /// Derives the whole configuration from the seed alone. A forced profile replaces the
     /// derived one and leaves every other option as the seed derives it.
     public static func derive(seed: UInt64, profile forced: Profile? = nil) -> GeneratorConfiguration {
         var random = Xoshiro256StarStar(seed: seed)
-        let derived = FuzzingProfiles.all[random.weightedIndex([50, 30, 20])]
+        let derived = FuzzingProfiles.all[random.weightedIndex([45, 25, 15, 15])]
         let profile = forced ?? derived
         return GeneratorConfiguration(
             seed: seed,
@@ -50,7 +52,8 @@ public struct GeneratorConfiguration: Hashable, Sendable, CustomStringConvertibl
             invalidKindWeights: InvalidOperationKind.allCases.map { _ in random.element(of: [0, 1, 1, 3]) },
             minFreeKbytesMax: random.element(of: [256, 2048, 16384]),
             watermarkScaleFactorMax: random.element(of: [100, 1000, 3000]),
-            highFractionMax: random.element(of: [16, 64, 1024]))
+            highFractionMax: random.element(of: [16, 64, 1024]),
+            prologue: PressurePrologue.derive(seed: seed, profile: profile))
     }
 
     /// Allocation is always on and at least one way of freeing is on; every other kind is off
@@ -111,6 +114,7 @@ public struct GeneratorConfiguration: Hashable, Sendable, CustomStringConvertibl
             "tail-pages \(tailPagePercent)%",
             "invalid " + list(InvalidOperationKind.allCases.map(\.name), invalidKindWeights),
             "sysctl min_free_kbytes=0...\(minFreeKbytesMax) watermark_scale_factor=1...\(watermarkScaleFactorMax) percpu_pagelist_high_fraction=0|8...\(highFractionMax)",
+            "prologue " + (prologue?.description ?? "off"),
         ].joined(separator: "\n")
     }
 }
@@ -136,7 +140,10 @@ public struct ProgramGenerator {
     public mutating func generate(operations count: Int) -> Program {
         var operations: [ProgramOperation] = []
         operations.reserveCapacity(count)
-        for _ in 0..<count { operations.append(nextOperation()) }
+        if let prologue = configuration.prologue {
+            operations += prologue.operations(&random, cpuWeights: configuration.cpuWeights).prefix(count)
+        }
+        while operations.count < count { operations.append(nextOperation()) }
         return Program(profile: configuration.profile, seed: configuration.seed, operations: operations)
     }
 
@@ -188,5 +195,66 @@ public struct ProgramGenerator {
         if weights.allSatisfy({ $0 == 0 }) { weights = weights.map { _ in 1 } }
         let kind = InvalidOperationKind.allCases[random.weightedIndex(weights)]
         return InvalidOperation(kind: kind, cpu: cpu(), argument: wide())
+    }
+}
+
+/// A memory-pressure prologue, the shape of mmtests' stress-highalloc: fill memory with one
+/// kind of allocation, optionally `split_page` every block into single pages, then free a
+/// scattering of them. The rest of the program then runs with memory nearly full and
+/// fragmented, which is where the fallback paths (`__rmqueue_claim`, `try_to_claim_block`,
+/// `__rmqueue_steal`, `ALLOC_NOFRAGMENT`), the watermarks and `lowmem_reserve`, the
+/// highatomic reserve and the slow path make their decisions. From boot, every pageblock is
+/// MOVABLE and free memory sits in MAX_ORDER blocks: a uniform mix of a few hundred operations
+/// rarely leaves that state.
+public struct PressurePrologue: Hashable, Sendable, CustomStringConvertible {
+    /// The fill mask: movable (page cache, anonymous memory), unmovable or reclaimable.
+    public var gfp: GFPChoice
+    /// The fill order: `pageblock_order`, so a fill of the whole machine stays a few hundred
+    /// operations on every fuzzing profile.
+    public var order: Int
+    /// Fill allocations: enough for 90% to 110% of the managed pages (the last ones fail).
+    public var allocations: Int
+    /// Fill blocks split into order-0 pages (fragmentation at page granularity rather than at
+    /// pageblock granularity): all of them or none, but never more than `splitPagesMax` pages,
+    /// since every live page costs the full checks and the liveness phase a little.
+    public var splits: Int
+    /// Frees of random live allocations after the fill.
+    public var frees: Int
+
+    /// The fill masks, by `GFPChoice`: GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_KERNEL|__GFP_RECLAIMABLE.
+    static let masks = [GFPChoice(base: 3), GFPChoice(base: 0), GFPChoice(base: 0, modifiers: GFPChoice.reclaimableBit)]
+    static let splitPagesMax = 8192
+
+    /// On for about 40% of the seeds. Drawn from a stream of its own, so every other option of a
+    /// seed is what it would be without prologues.
+    static func derive(seed: UInt64, profile: Profile) -> PressurePrologue? {
+        var random = Xoshiro256StarStar(seed: seed ^ 0x7072_6573_7375_7265)
+        guard random.percent(40) else { return nil }
+        let managed = profile.allZones.reduce(0) { $0 + $1.zone.managedPages }
+        let percent = random.element(of: [90, 100, 110])
+        let allocations = (managed * percent / 100) >> profile.pageblockOrder
+        let splits = random.percent(50) ? min(allocations, splitPagesMax >> profile.pageblockOrder) : 0
+        let frees = max(1, allocations >> random.inRange(0...3))
+        return PressurePrologue(
+            gfp: masks[random.weightedIndex([3, 1, 1])], order: profile.pageblockOrder, allocations: allocations, splits: splits,
+            frees: frees)
+    }
+
+    /// The fill, the splits of the first `splits` fill blocks (live allocation `#i` is still the
+    /// i-th fill block: a split appends its pages after the others), then the frees at random
+    /// live indexes.
+    func operations(_ random: inout Xoshiro256StarStar, cpuWeights: [Int]) -> [ProgramOperation] {
+        var operations: [ProgramOperation] = []
+        for _ in 0..<allocations { operations.append(.allocate(cpu: random.weightedIndex(cpuWeights), order: order, gfp: gfp)) }
+        for index in 0..<splits { operations.append(.splitPage(allocation: index)) }
+        for _ in 0..<frees {
+            operations.append(.free(cpu: random.weightedIndex(cpuWeights), allocation: random.below(ProgramLimits.indexFieldCount)))
+        }
+        return operations
+    }
+
+    /// `GFP_HIGHUSER_MOVABLE order 4 ×217, 217 split, 54 frees`.
+    public var description: String {
+        "\(gfp) order \(order) ×\(allocations), \(splits) split, \(frees) frees"
     }
 }

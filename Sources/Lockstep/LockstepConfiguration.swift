@@ -76,9 +76,18 @@ public struct LockstepConfiguration: Sendable {
     /// Full snapshot comparison and invariant checks after every this many operations (and
     /// always after the last one). Outcomes and events are compared after every call.
     public var checkEvery: Int
+    /// When set, also a full check right after an operation whose calls emitted
+    /// `mm_page_alloc_extfrag` (a fallback: `__rmqueue_claim` or `__rmqueue_steal`), if the last
+    /// full check was at least this many operations before. A fallback changes state no outcome
+    /// or event shows (`watermark_boost`, `ZONE_BOOSTED_WATERMARK`, pageblock types, which list
+    /// a remainder went to), and later allocations or kswapd may even the difference out before
+    /// a periodic check sees it. Under memory pressure most allocations fall back, hence the
+    /// spacing.
+    public var checkAfterFallback: Int?
     /// Test-only: the subject's outcome of a `put_page` on a tail page that frees a compound
-    /// block of order ≥ 2 reports one page too many. Proves that divergences are found,
-    /// replayed and minimized (it needs an allocation, and a put on a tail page of it).
+    /// block of order ≥ 2 which once held a second reference reports one page too many. Proves
+    /// that divergences are found, replayed and minimized: it needs four operations (the
+    /// allocation, a `get_page`, a `put_page`, and the last `put_page` on a tail page).
     public var plantedDivergence: Bool
     /// Whether the run ends with the liveness phase (drain, free everything, compare with boot).
     public var livenessPhase: Bool
@@ -88,15 +97,19 @@ public struct LockstepConfiguration: Sendable {
     public var contextBefore: Int
     /// Operations shown after the failing one (not run) in a report.
     public var contextAfter: Int
+    /// Whether the report lists every operation with its calls and outcomes (slow; for
+    /// reading a short program's run).
+    public var traceCalls = false
 
     public init(
-        allocators: Allocators = .standard, checkEvery: Int = 1024, plantedDivergence: Bool = false,
+        allocators: Allocators = .standard, checkEvery: Int = 1024, checkAfterFallback: Int? = nil, plantedDivergence: Bool = false,
         livenessPhase: Bool = true, checkers: [any InvariantChecker] = StandardCheckers.all,
         contextBefore: Int = 12, contextAfter: Int = 3
     ) {
-        precondition(checkEvery > 0, "checkEvery must be positive")
+        precondition(checkEvery > 0 && checkAfterFallback.map { $0 > 0 } ?? true, "check intervals must be positive")
         self.allocators = allocators
         self.checkEvery = checkEvery
+        self.checkAfterFallback = checkAfterFallback
         self.plantedDivergence = plantedDivergence
         self.livenessPhase = livenessPhase
         self.checkers = checkers

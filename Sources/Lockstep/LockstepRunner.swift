@@ -4,8 +4,9 @@ import BuddyVocabulary
 /// failure.
 ///
 /// After every call: outcomes compared, events compared, then the harness's bookkeeping
-/// updated from the reference outcome. After every `checkEvery` operations and after the last:
-/// full snapshots compared and the invariant checkers run. Then the liveness phase.
+/// updated from the reference outcome. After every `checkEvery` operations, after the last, and
+/// (`checkAfterFallback`) after an operation that fell back to another migratetype: full
+/// snapshots compared and the invariant checkers run. Then the liveness phase.
 /// Modelled on TigerBeetle's `free_set_fuzz.zig`: the real structure and a plain model side by
 /// side, compared after every event.
 public final class LockstepRunner: Sendable {
@@ -55,10 +56,11 @@ struct StepRecord {
     var operation: ProgramOperation?
     var first: CallRecord?
     var second: CallRecord?
-    /// The calls after the second (an isolation range).
-    var more: [CallRecord] = []
+    /// The calls after the second (an isolation range); nil, not empty, for every other step,
+    /// so that recording a step retains nothing.
+    var more: [CallRecord]?
 
-    var calls: [CallRecord] { [first, second].compactMap { $0 } + more }
+    var calls: [CallRecord] { [first, second].compactMap { $0 } + (more ?? []) }
 }
 
 /// The state of one run. A struct with the hot loop in mutating methods, so that no dynamic
@@ -76,6 +78,12 @@ struct Session {
     var recentNext = 0
     var operationsRun = 0
     var fullChecks = 0
+    /// Every step described, when `traceCalls` is on.
+    var trace: [String] = []
+    /// Set by a call that emitted `mm_page_alloc_extfrag` when `checkAfterFallback` is on.
+    var fallbackSeen = false
+    /// The program index of the last full check's operation (-1: the boot check).
+    var lastCheckIndex = -1
 
     init(configuration: LockstepConfiguration, program: Program) {
         self.configuration = configuration
@@ -104,12 +112,20 @@ struct Session {
         let operations = program.operations
         for index in operations.indices {
             if let failure = step(index, operations[index]) { return report(failure) }
-            if (index + 1) % configuration.checkEvery == 0 || index == operations.count - 1 {
+            if (index + 1) % configuration.checkEvery == 0 || index == operations.count - 1 || fallbackCheckDue(index) {
+                fallbackSeen = false
+                lastCheckIndex = index
                 if let failure = fullCheck(location: .check(after: index)) { return report(failure) }
             }
         }
         if configuration.livenessPhase, let failure = livenessPhase() { return report(failure) }
         return passedReport()
+    }
+
+    /// A fallback since the last full check, which lies at least `checkAfterFallback` operations back.
+    func fallbackCheckDue(_ index: Int) -> Bool {
+        guard fallbackSeen, let spacing = configuration.checkAfterFallback else { return false }
+        return index - lastCheckIndex >= spacing
     }
 
     // MARK: - Calls
@@ -125,10 +141,10 @@ struct Session {
         if failure == nil, let call = resolved.second {
             failure = perform(call, hint: resolved.allocationIndex, planted: false, record: &record.second, location: .operation(index))
         }
-        for call in resolved.more where failure == nil {
+        for call in resolved.more ?? [] where failure == nil {
             var callRecord: CallRecord?
             failure = perform(call, hint: nil, planted: false, record: &callRecord, location: .operation(index))
-            record.more.append(callRecord!)
+            record.more = (record.more ?? []) + [callRecord!]
         }
         remember(record)
         return failure
@@ -152,6 +168,7 @@ struct Session {
         if primary.events != subject.events {
             return divergence("events", call: call, location: location)
         }
+        if configuration.checkAfterFallback != nil, primary.events.contains(where: \.isFallback) { fallbackSeen = true }
         primary.removeAllEvents()
         subject.removeAllEvents()
         return updateBookkeeping(call, outcome, hint: hint, location: location)
@@ -192,6 +209,7 @@ struct Session {
     }
 
     mutating func remember(_ record: StepRecord) {
+        if configuration.traceCalls { trace += describe(record, failing: false) }
         let capacity = configuration.contextBefore + 1
         if recent.count < capacity {
             recent.append(record)
@@ -216,7 +234,7 @@ struct Session {
             let other = subject.snapshot()
             if snapshot != other { return snapshotDivergence(snapshot, other, location: location) }
         }
-        let context = CheckContext(profile: profile, highatomicReserveSeen: user.highatomicReserveSeen)
+        let context = CheckContext(profile: profile, highatomicReserveSeen: user.highatomicReserveSeen).prepared(for: snapshot)
         let violations = configuration.checkers.flatMap { $0.check(snapshot, context: context) }
         if let first = violations.first {
             return Failure(verdict: .invariantViolation, title: first.title, location: location, details: render(violations))
@@ -241,9 +259,9 @@ struct Session {
         return (["Invariant violations in the state of \(who):"] + list + more).joined(separator: "\n")
     }
 
-    func checkBookkeeping(_ snapshot: StateSnapshot, location: FailureLocation) -> Failure? {
+    mutating func checkBookkeeping(_ snapshot: StateSnapshot, location: FailureLocation) -> Failure? {
+        guard !user.matches(snapshot.allocated) else { return nil }
         let expected = user.allocatedBlocks
-        guard expected != snapshot.allocated else { return nil }
         let differences = zip(expected, snapshot.allocated).enumerated().first { $0.element.0 != $0.element.1 }
         let detail = differences.map { "first difference at [\($0.offset)]: harness \(StateDump.describe($0.element.0)), \(primaryName) \(StateDump.describe($0.element.1))" }
             ?? "harness holds \(expected.count) blocks, \(primaryName) lists \(snapshot.allocated.count)"
@@ -252,5 +270,13 @@ struct Session {
               \(detail)
             """
         return Failure(verdict: .invariantViolation, title: "invariant: UserBookkeeping: allocated-blocks", location: location, details: details)
+    }
+}
+
+extension TraceEvent {
+    /// `mm_page_alloc_extfrag`: an allocation took pages of another migratetype.
+    var isFallback: Bool {
+        if case .pageAllocExtfrag = self { return true }
+        return false
     }
 }

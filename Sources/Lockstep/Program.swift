@@ -26,8 +26,10 @@ public struct Program: Hashable, Sendable {
 
 /// The profiles a program can select. The binary header stores the index into this list.
 public enum FuzzingProfiles {
-    /// Ordered from the smallest to the largest, which is the order the minimizer tries.
-    public static let all: [Profile] = [BuiltInProfiles.tiny, BuiltInProfiles.tinyNUMA, BuiltInProfiles.small]
+    /// The binary header stores the index, so new profiles are appended. The minimizer tries
+    /// the profiles before a program's own, which are the smaller ones except for
+    /// `tiny-movable` (appended after `small`).
+    public static let all: [Profile] = [BuiltInProfiles.tiny, BuiltInProfiles.tinyNUMA, BuiltInProfiles.small, BuiltInProfiles.tinyMovable]
 
     public static func index(of profile: Profile) -> Int? { all.firstIndex { $0.name == profile.name } }
     public static func named(_ name: String) -> Profile? { all.first { $0.name == name } }

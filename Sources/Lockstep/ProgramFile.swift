@@ -58,14 +58,15 @@ public enum FindingFiles {
         return result.hasSuffix("-") ? String(result.dropLast()) : result
     }
 
-    /// Writes `NAME.bin`, `NAME.ops` and `NAME.txt` (the report and the reproduce commands)
-    /// into `directory`, creating it. Returns the path of the text program.
+    /// Writes `NAME.bin`, `NAME.ops` and `NAME.txt` (the preamble, such as the generator's
+    /// derived options, the report and the reproduce commands) into `directory`, creating it.
+    /// Returns the path of the text program.
     @discardableResult
-    public static func write(program: Program, report: RunReport, directory: String, replayFlags: String) throws -> String {
+    public static func write(program: Program, report: RunReport, directory: String, replayFlags: String, preamble: String = "") throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let base = (directory as NSString).appendingPathComponent(baseName(title: report.title, program: program))
         let (_, text) = try ProgramFile.writeBoth(program, base: base)
-        let reportText = report.text + reproduceLines(file: text, replayFlags: replayFlags) + "\n"
+        let reportText = (preamble.isEmpty ? "" : preamble + "\n") + report.text + reproduceLines(file: text, replayFlags: replayFlags) + "\n"
         try Data(reportText.utf8).write(to: URL(fileURLWithPath: base + ".txt"))
         return text
     }

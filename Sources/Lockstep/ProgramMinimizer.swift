@@ -8,46 +8,74 @@ import BuddyVocabulary
 /// 1. cut everything after the failing operation;
 /// 2. delta debugging (Zeller and Hildebrandt's ddmin, complements of n chunks) down to a
 ///    1-minimal list (no single operation can be removed);
-/// 3. simpler arguments, one operation at a time: a smaller profile, lower orders, CPU 0,
-///    GFP_KERNEL and fewer modifiers, the head page, index 0;
+/// 3. simpler arguments, one operation at a time (for programs of at most
+///    `simplifyOperationsMax` operations): a smaller profile, lower orders, CPU 0, GFP_KERNEL
+///    and fewer modifiers, the head page, index 0;
 /// 4. ddmin again, since simpler arguments often make more operations removable; steps 3 and 4
 ///    repeat while they change the program (at most `Search.roundsMax` times).
 public struct ProgramMinimizer {
     public let runner: LockstepRunner
     /// A bound on runs, so minimization always ends.
     public var runLimit: Int
+    /// Ends the search early (a time budget); the best program so far is returned.
+    public var shouldStop: () -> Bool
 
-    public init(runner: LockstepRunner, runLimit: Int = 20_000) {
+    public init(runner: LockstepRunner, runLimit: Int = 20_000, shouldStop: @escaping () -> Bool = { false }) {
         self.runner = runner
         self.runLimit = runLimit
+        self.shouldStop = shouldStop
     }
 
     /// The minimized program and its report, or nil when `program` passes.
     ///
-    /// When the failure also shows with a full check after every operation, the search runs
-    /// that way: a state caught by a periodic check is then caught right after the operation
-    /// that made it, so the operations before the next periodic check can go. The result is
-    /// confirmed with the given runner (the last operation is always followed by a full check).
+    /// A state caught by a periodic full check is caught late, and removing operations moves
+    /// the check, so ddmin cuts little. The search therefore runs with the most frequent check
+    /// (every 1, 8 or 64 operations) that still gives the same title, so the failure is caught
+    /// close to the operation that caused it. The result is confirmed with the given runner
+    /// (the last operation is always followed by a full check); if that fails, the next
+    /// interval is tried, and last the given runner itself.
     public func minimize(_ program: Program, progress: @escaping (String) -> Void = { _ in }) -> (program: Program, report: RunReport)? {
         let report = runner.run(program)
         guard report.verdict != .passed else { return nil }
         progress("minimize: \(program.operations.count) operations, keeping '\(report.title)'")
-        var configuration = runner.configuration
-        configuration.checkEvery = 1
-        let everyOperation = LockstepRunner(configuration: configuration)
-        if runner.configuration.checkEvery != 1, everyOperation.run(program).title == report.title {
-            progress("the failure shows with a full check after every operation: searching that way")
-            let minimized = search(program, with: everyOperation, title: report.title, progress: progress)
+        for interval in ProgramMinimizer.checkIntervals(title: report.title) where interval != runner.configuration.checkEvery {
+            var configuration = searchConfiguration(title: report.title)
+            configuration.checkEvery = interval
+            let frequent = LockstepRunner(configuration: configuration)
+            guard frequent.run(program).title == report.title else { continue }
+            progress(interval == Int.max ? "searching with a full check after the last operation only" : "the failure shows with a full check every \(interval) operation(s): searching that way")
+            let minimized = search(program, with: frequent, title: report.title, progress: progress)
             let confirmed = runner.run(minimized)
             if confirmed.title == report.title { return (minimized, confirmed) }
-            progress("not confirmed with a full check every \(runner.configuration.checkEvery): searching again")
+            progress("not confirmed with a full check every \(runner.configuration.checkEvery)")
         }
-        let minimized = search(program, with: runner, title: report.title, progress: progress)
+        let minimized = search(program, with: LockstepRunner(configuration: searchConfiguration(title: report.title)), title: report.title, progress: progress)
         return (minimized, runner.run(minimized))
     }
 
+    /// The runner's configuration without the liveness phase when the failure happens before
+    /// it: a candidate that passes then costs no liveness phase.
+    func searchConfiguration(title: String) -> LockstepConfiguration {
+        var configuration = runner.configuration
+        if !title.hasPrefix("liveness:") { configuration.livenessPhase = false }
+        return configuration
+    }
+
+    /// Check intervals tried during the search. A divergence of outcomes or events is found
+    /// by the call itself, so full checks only cost time (and could catch something else
+    /// first): only the check after the last operation is kept. Anything else is found by a
+    /// check: the most frequent first.
+    static func checkIntervals(title: String) -> [Int] {
+        if title.hasPrefix("divergence: outcome:") || title.hasPrefix("divergence: events:") { return [Int.max] }
+        return [1, 8, 64]
+    }
+
+    /// Argument simplification costs up to a run per variant of every operation: only for
+    /// programs this short.
+    static let simplifyOperationsMax = 500
+
     func search(_ program: Program, with runner: LockstepRunner, title: String, progress: @escaping (String) -> Void) -> Program {
-        var search = Search(runner: runner, title: title, runLimit: runLimit, progress: progress)
+        var search = Search(runner: runner, title: title, runLimit: runLimit, shouldStop: shouldStop, progress: progress)
         var current = program
         if let index = runner.run(program).failingOperationIndex, index + 1 < current.operations.count {
             var cut = current
@@ -56,7 +84,7 @@ public struct ProgramMinimizer {
             progress("cut after the failing operation: \(current.operations.count) operations")
         }
         current = search.ddmin(current)
-        for _ in 0..<Search.roundsMax {
+        for _ in 0..<Search.roundsMax where current.operations.count <= ProgramMinimizer.simplifyOperationsMax {
             let before = current
             current = search.ddmin(search.simplify(current))
             if current == before || search.exhausted { break }
@@ -71,10 +99,11 @@ struct Search {
     let runner: LockstepRunner
     let title: String
     let runLimit: Int
+    let shouldStop: () -> Bool
     let progress: (String) -> Void
     var runs = 0
 
-    var exhausted: Bool { runs >= runLimit }
+    var exhausted: Bool { runs >= runLimit || shouldStop() }
 
     /// Rounds of simplification and ddmin, each of which may enable the other.
     static let roundsMax = 4
@@ -85,36 +114,68 @@ struct Search {
         return runner.run(program).title == title
     }
 
-    /// ddmin by complements: remove one of n chunks while the failure stays; refine n.
+    /// ddmin by complements, in passes: at each granularity every chunk is tried once, and a
+    /// removed chunk is not retried from the start (the pass goes on with the next chunk), so a
+    /// pass costs one run per chunk. A pass that removes nothing doubles the granularity; the
+    /// search ends after a pass of single operations removes nothing (1-minimal).
     mutating func ddmin(_ program: Program) -> Program {
         var current = program
-        var chunks = 2
+        var granularity = 2
         while current.operations.count >= 2 && !exhausted {
-            let count = current.operations.count
-            chunks = min(chunks, count)
-            var removed = false
-            for chunk in 0..<chunks {
-                let range = (count * chunk / chunks)..<(count * (chunk + 1) / chunks)
+            let size = max(1, current.operations.count / granularity)
+            var start = 0
+            var removedAny = false
+            while start < current.operations.count && !exhausted {
                 var candidate = current
-                candidate.operations.removeSubrange(range)
+                candidate.operations.removeSubrange(start..<min(start + size, current.operations.count))
                 if fails(candidate) {
                     current = candidate
-                    chunks = max(chunks - 1, 2)
-                    removed = true
+                    removedAny = true
                     progress("ddmin: \(current.operations.count) operations (\(runs) runs)")
-                    break
+                } else {
+                    start += size
                 }
             }
-            if removed { continue }
-            if chunks >= count { break }
-            chunks = min(chunks * 2, count)
+            if removedAny {
+                granularity = max(granularity - 1, 2)
+            } else if size == 1 {
+                break
+            } else {
+                granularity = min(granularity * 2, current.operations.count)
+            }
+        }
+        return current
+    }
+
+    /// Removes an allocation together with one step down of every later live index: where the
+    /// allocations are named by position, deleting one shifts the names of those after it,
+    /// which plain ddmin cannot follow.
+    mutating func removeAllocationsShiftingIndices(_ program: Program) -> Program {
+        var current = program
+        var index = 0
+        while index < current.operations.count && !exhausted {
+            guard case .allocate = current.operations[index] else {
+                index += 1
+                continue
+            }
+            var candidate = current
+            candidate.operations.remove(at: index)
+            for later in index..<candidate.operations.count {
+                candidate.operations[later] = Simplifications.shiftedDown(candidate.operations[later])
+            }
+            if candidate != current, fails(candidate) {
+                current = candidate
+                progress("remove allocation #\(index) and shift later indices: \(current.operations.count) operations")
+            } else {
+                index += 1
+            }
         }
         return current
     }
 
     /// One simpler variant at a time, kept when the failure stays.
     mutating func simplify(_ program: Program) -> Program {
-        var current = smallerProfile(program)
+        var current = removeAllocationsShiftingIndices(smallerProfile(program))
         var changed = true
         while changed && !exhausted {
             changed = false
@@ -181,6 +242,19 @@ enum Simplifications {
         return result
     }
 
+    /// The operation with its live allocation index one lower (0 stays 0).
+    static func shiftedDown(_ operation: ProgramOperation) -> ProgramOperation {
+        func down(_ value: Int) -> Int { max(value - 1, 0) }
+        switch operation {
+        case .free(let cpu, let allocation): return .free(cpu: cpu, allocation: down(allocation))
+        case .getPage(let allocation, let page): return .getPage(allocation: down(allocation), page: page)
+        case .putPage(let cpu, let allocation, let page): return .putPage(cpu: cpu, allocation: down(allocation), page: page)
+        case .freeWithExtraReference(let cpu, let allocation): return .freeWithExtraReference(cpu: cpu, allocation: down(allocation))
+        case .splitPage(let allocation): return .splitPage(allocation: down(allocation))
+        default: return operation
+        }
+    }
+
     /// 0, then the value's half, for a field where smaller reads simpler.
     static func lower(_ value: Int) -> [Int] {
         guard value > 0 else { return [] }
@@ -199,6 +273,9 @@ enum Simplifications {
         var result: [GFPChoice] = []
         if gfp.base != GFPChoice.kernel.base {
             result.append(GFPChoice(base: GFPChoice.kernel.base, modifiers: gfp.modifiers).canonicalized)
+            if GFPChoice.bases[gfp.base].flags.contains(.comp) {
+                result.append(GFPChoice(base: GFPChoice.kernel.base, modifiers: gfp.modifiers | GFPChoice.compBit).canonicalized)
+            }
         }
         for bit in 0..<GFPChoice.modifiers.count where gfp.modifiers & (1 << bit) != 0 {
             result.append(GFPChoice(base: gfp.base, modifiers: gfp.modifiers & ~(1 << bit)))

@@ -11,18 +11,23 @@ extension Session {
 
     func passedReport() -> RunReport {
         let liveness = configuration.livenessPhase ? "liveness passed" : "liveness skipped"
-        let text = header + "\npassed: \(operationsRun) operations, \(fullChecks) full checks, \(liveness)\n"
+        let text = header + traceText + "\npassed: \(operationsRun) operations, \(fullChecks) full checks, \(liveness)\n"
         return RunReport(verdict: .passed, title: "passed", operationsRun: operationsRun, failingOperationIndex: nil, text: text)
     }
 
     func report(_ failure: Failure) -> RunReport {
-        var lines = [header, "FAILED (\(failure.verdict.name)): \(failure.title)", locationText(failure.location), ""]
+        var lines = [header + traceText, "FAILED (\(failure.verdict.name)): \(failure.title)", locationText(failure.location), ""]
         lines.append("Operations (> marks the failing one):")
         lines += contextLines(failure.location)
         lines += ["", failure.details, ""]
         return RunReport(
             verdict: failure.verdict, title: failure.title, operationsRun: operationsRun,
             failingOperationIndex: failingIndex(failure.location), text: lines.joined(separator: "\n"))
+    }
+
+    /// The trace of every step, when `traceCalls` is on.
+    var traceText: String {
+        trace.isEmpty ? "" : "\nTrace:\n" + trace.joined(separator: "\n")
     }
 
     func failingIndex(_ location: FailureLocation) -> Int? {

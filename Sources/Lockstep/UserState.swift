@@ -7,6 +7,8 @@ public struct LiveAllocation: Hashable, Sendable {
     public var compound: Bool
     /// References the harness holds (`page_ref_count` of the head).
     public var references: Int
+    /// Whether the block ever held more than one reference (for the planted divergence).
+    public var wasShared = false
 }
 
 /// One program operation resolved to concrete calls. Most operations are one call;
@@ -15,8 +17,8 @@ public struct LiveAllocation: Hashable, Sendable {
 struct ResolvedStep {
     var first: Operation?
     var second: Operation?
-    /// Calls after the second (an empty array costs no allocation on the hot path).
-    var more: [Operation] = []
+    /// Calls after the second; nil for every step but an isolation range.
+    var more: [Operation]?
     /// The live allocation the calls act on, when known before the call.
     var allocationIndex: Int?
     /// The planted divergence's condition holds for this step (see `LockstepConfiguration`).
@@ -24,7 +26,7 @@ struct ResolvedStep {
 
     static let none = ResolvedStep(first: nil, second: nil, allocationIndex: nil)
 
-    var operations: [Operation] { [first, second].compactMap { $0 } + more }
+    var operations: [Operation] { [first, second].compactMap { $0 } + (more ?? []) }
 
     init(first: Operation?, second: Operation?, allocationIndex: Int?) {
         self.first = first
@@ -36,7 +38,7 @@ struct ResolvedStep {
     init(calls: [Operation]) {
         first = calls.first
         second = calls.dropFirst().first
-        more = Array(calls.dropFirst(2))
+        more = calls.count > 2 ? Array(calls.dropFirst(2)) : nil
         allocationIndex = nil
     }
 }
@@ -69,6 +71,10 @@ struct UserState {
     private(set) var recentlyFreed: [FreeBlock] = []
     private(set) var isolated: [PFN] = []
     private(set) var highatomicReserveSeen = false
+    /// The PFNs of every zone's span, from the lowest to the highest.
+    let pfnSpan: Range<Int>
+    /// Scratch table for `matches`: live index + 1 by PFN offset, all zero between uses.
+    private var liveByPFN: [UInt32] = []
 
     static let recentlyFreedCapacity = 16
 
@@ -77,6 +83,8 @@ struct UserState {
         isolationRanges = UserState.isolationRanges(profile)
         badRanges = UserState.badRanges(profile)
         badPageCount = badRanges.reduce(0) { $0 + $1.count }
+        let spans = profile.allZones.map(\.zone).filter { $0.spannedPages > 0 }
+        pfnSpan = (spans.map(\.startPfn).min() ?? 0)..<(spans.map(\.endPfn).max() ?? 0)
         live.reserveCapacity(1024)
     }
 
@@ -171,9 +179,10 @@ struct UserState {
         return block.pfn.advanced(by: 1 + (page - 1) % (pages - 1))
     }
 
-    /// `put_page` on a tail page that drops the last reference of a compound block of order ≥ 2.
+    /// `put_page` on a tail page that drops the last reference of a compound block of order
+    /// ≥ 2 that once held a second reference.
     func plantedCondition(_ block: LiveAllocation, page: Int) -> Bool {
-        block.compound && block.order.rawValue >= 2 && block.references == 1 && page > 0
+        block.compound && block.order.rawValue >= 2 && block.references == 1 && block.wasShared && page > 0
     }
 
     func resolveInvalid(_ invalid: InvalidOperation) -> ResolvedStep {
@@ -263,7 +272,9 @@ struct UserState {
             try dropReference(index, pagesFreed: pagesFreed, freeTailHalves: false)
         case (.getPage(let pfn), .completed(let pagesFreed)):
             try expectNothingFreed(pagesFreed)
-            live[try locate(hint, pfn: pfn, headOnly: false)].references += 1
+            let index = try locate(hint, pfn: pfn, headOnly: false)
+            live[index].references += 1
+            live[index].wasShared = true
         case (.splitPage(let pfn, _), .completed(let pagesFreed)):
             try expectNothingFreed(pagesFreed)
             split(try locate(hint, pfn: pfn, headOnly: true))
@@ -350,6 +361,27 @@ struct UserState {
     mutating func rememberFreed(_ block: FreeBlock) {
         if recentlyFreed.count == UserState.recentlyFreedCapacity { recentlyFreed.removeFirst() }
         recentlyFreed.append(block)
+    }
+
+    /// Whether the live allocations are exactly `allocated`: equal counts, and every listed
+    /// block is a live allocation with the same order, compound flag and refcount. Live blocks
+    /// never share a head, so this is equality of the two sets, checked in linear time through
+    /// a PFN-indexed scratch table (filled, read, and cleared again).
+    mutating func matches(_ allocated: [AllocatedBlock]) -> Bool {
+        guard allocated.count == live.count else { return false }
+        if liveByPFN.isEmpty { liveByPFN = [UInt32](repeating: 0, count: pfnSpan.count) }
+        for (index, block) in live.enumerated() { liveByPFN[block.pfn.rawValue - pfnSpan.lowerBound] = UInt32(index + 1) }
+        defer { for block in live { liveByPFN[block.pfn.rawValue - pfnSpan.lowerBound] = 0 } }
+        for found in allocated {
+            guard pfnSpan.contains(found.pfn.rawValue) else { return false }
+            let slot = Int(liveByPFN[found.pfn.rawValue - pfnSpan.lowerBound])
+            guard slot > 0 else { return false }
+            let block = live[slot - 1]
+            if found.order != block.order || found.compound != block.compound || found.refcount != block.references {
+                return false
+            }
+        }
+        return true
     }
 
     /// The live allocations as the snapshot lists them, for comparison with `allocated`.

@@ -12,8 +12,6 @@ struct GlobalState {
     @usableFromInline var watermarkScaleFactor = 10
     @usableFromInline var watermarkBoostFactor = 15000
     @usableFromInline var percpuPagelistHighFraction = 0
-    /// The planted faults in force (`MutantSet.rawValue`); zero in every normal run.
-    @usableFromInline var mutants: UInt64 = 0
 }
 
 /// The system under test: the Linux 6.18 zoned buddy allocator (`mm/page_alloc.c`) on
@@ -70,6 +68,9 @@ public final class OptimizedPageAllocator: PageAllocator {
     @usableFromInline let lowmemReserveRatio: UnsafeMutablePointer<Int>
 
     @usableFromInline let global: UnsafeMutablePointer<GlobalState>
+    /// The planted faults (`MutantSet.rawValue`), zero in every normal run. A `let`: it never
+    /// changes after boot, so each seam is one load and one predictable branch.
+    @usableFromInline let mutantBits: UInt64
 
     /// The recorded events, in emission order.
     public internal(set) var events: [TraceEvent] = []
@@ -80,7 +81,7 @@ public final class OptimizedPageAllocator: PageAllocator {
     }
 
     /// The faults planted at boot.
-    public var mutants: MutantSet { MutantSet(rawValue: global.pointee.mutants) }
+    public var mutants: MutantSet { MutantSet(rawValue: mutantBits) }
 
     public convenience init(profile: Profile) {
         self.init(profile: profile, mutants: [])
@@ -102,7 +103,7 @@ public final class OptimizedPageAllocator: PageAllocator {
         migrateTypesForGrouping = profile.cmaConfigured ? 6 : 5
         global = .allocate(capacity: 1)
         global.initialize(to: GlobalState())
-        global.pointee.mutants = mutants.rawValue
+        mutantBits = mutants.rawValue
         global.pointee.watermarkScaleFactor = profile.sysctl.watermarkScaleFactor
         global.pointee.watermarkBoostFactor = profile.sysctl.watermarkBoostFactor
         global.pointee.percpuPagelistHighFraction = profile.sysctl.percpuPagelistHighFraction
@@ -222,7 +223,7 @@ public final class OptimizedPageAllocator: PageAllocator {
 
     /// Whether a planted fault is in force: one load and one predictable branch.
     @inline(__always)
-    func mutant(_ fault: Mutant) -> Bool { global.pointee.mutants & fault.bit != 0 }
+    func mutant(_ fault: Mutant) -> Bool { mutantBits & fault.bit != 0 }
 
     // MARK: - Background operations
 

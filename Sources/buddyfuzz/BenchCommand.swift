@@ -25,6 +25,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also time the optimized allocator with these planted faults (comma-separated names).")
     var mutants: String?
 
+    @Flag(help: "Time the optimized allocator only (for profiling it).")
+    var skipReference = false
+
     static let defaultProfiles = ["bench-64ki", "bench-1mi", "bench-16mi"]
 
     func validate() throws {
@@ -58,7 +61,7 @@ struct BenchCommand: ParsableCommand {
         let workloads = workload.map { [BenchWorkload(rawValue: $0)!] } ?? BenchWorkload.allCases
         let profiles = try (profile.map { [$0] } ?? Self.defaultProfiles).map(Self.loadProfile)
         let planted = try mutants.map(Self.parseMutants)
-        let runner = BenchRunner(quick: quick)
+        let runner = BenchRunner(quick: quick, includeReference: !skipReference)
         if !json { print(BenchRow.tableHeader) }
         for profile in profiles {
             for workload in workloads {

@@ -8,6 +8,7 @@ struct BuddyFuzz: ParsableCommand {
         abstract: "Lockstep fuzzing of a model of the Linux 6.18 page allocator.",
         subcommands: [
             FuzzCommand.self,
+            HuntCommand.self,
             RunCommand.self,
             StressCommand.self,
             ReplayCommand.self,

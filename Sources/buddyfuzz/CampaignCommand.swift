@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FuzzSupport
+import Lockstep
 
 /// `buddyfuzz campaign --time T [--jobs J]`: the nightly run. Builds, restores the corpus,
 /// fuzzes every target within its share of the budget, merges new coverage into `corpus/`,
@@ -30,6 +31,9 @@ struct CampaignCommand: ParsableCommand {
     @Option(help: "address (AddressSanitizer) or none.")
     var sanitizer: String = FuzzSanitizer.address.rawValue
 
+    @Option(help: "The profile every mutated lockstep input is pinned to, or any (each input's header chooses).")
+    var profile: String = FuzzSettings.anyProfile
+
     @Option(parsing: .upToNextOption, help: "The targets to fuzz (default: all).")
     var targets: [String] = FuzzWorkspace.targets
 
@@ -45,6 +49,9 @@ struct CampaignCommand: ParsableCommand {
     func validate() throws {
         guard time > 0, jobs > 0 else { throw ValidationError("--time and --jobs must be positive") }
         guard FuzzSanitizer(rawValue: sanitizer) != nil else { throw ValidationError("--sanitizer is address or none") }
+        guard profile == FuzzSettings.anyProfile || FuzzingProfiles.named(profile) != nil else {
+            throw ValidationError("--profile is one of \(FuzzingProfiles.names.joined(separator: ", ")) or any")
+        }
         for target in targets where !FuzzWorkspace.targets.contains(target) {
             throw ValidationError("unknown fuzz target '\(target)'; the targets are: \(FuzzWorkspace.targets.joined(separator: ", "))")
         }
@@ -70,7 +77,8 @@ struct CampaignCommand: ParsableCommand {
         for (target, seconds) in CampaignBudget.shares(of: time, among: targets) {
             let runner = CampaignTargetRun(
                 workspace: workspace, builder: builder, target: target, seconds: seconds, jobs: jobs,
-                outputFolder: outputFolder, plantedDivergence: plantedDivergence, merge: !noMerge)
+                outputFolder: outputFolder, plantedDivergence: plantedDivergence, merge: !noMerge,
+                profile: profile == FuzzSettings.anyProfile ? nil : profile)
             if let restore { try runner.restoreCorpus(from: workspace.relativeToRoot(restore)) }
             report.targets.append(try runner.run())
         }
@@ -101,9 +109,10 @@ struct CampaignTargetRun {
     let outputFolder: String
     let plantedDivergence: Bool
     let merge: Bool
+    let profile: String?
 
     var settings: FuzzSettings {
-        FuzzSettings(findingsDirectory: workspace.findings(target), plantedDivergence: plantedDivergence)
+        FuzzSettings(findingsDirectory: workspace.findings(target), plantedDivergence: plantedDivergence, profile: profile)
     }
 
     func restoreCorpus(from folder: String) throws {

@@ -22,9 +22,8 @@ struct FindingMinimizer {
     func minimizeOperations(_ artifact: String) -> String? {
         guard let data = FileManager.default.contents(atPath: workspace.path(artifact)) else { return nil }
         let program = ProgramCodec.decode([UInt8](data))
-        let runner = FuzzHarness.runner(plantedDivergence: plantedDivergence)
-        guard runner.run(program).verdict != .passed else { return nil }
-        let minimized = GreedyMinimizer.minimize(program, runner: runner)
+        let minimizer = ProgramMinimizer(runner: FuzzHarness.runner(plantedDivergence: plantedDivergence))
+        guard let (minimized, _) = minimizer.minimize(program) else { return nil }
         let output = artifact + ".min.ops"
         let written = FileManager.default.createFile(atPath: workspace.path(output), contents: Data(ProgramText.render(minimized).utf8))
         log("minimized \(artifact): \(program.operations.count) → \(minimized.operations.count) operations, \(output)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuddyVocabulary
 import Foundation
 import FuzzSupport
 
@@ -28,8 +29,11 @@ struct FuzzCommand: ParsableCommand {
     @Option(help: "address (AddressSanitizer) or none.")
     var sanitizer: String = FuzzSanitizer.address.rawValue
 
-    @Option(help: "Custom mutator: operations (structure-aware) or bytes (libFuzzer's own).")
-    var mutator: String = FuzzSettings.MutatorMode.operations.rawValue
+    @Option(help: "Custom mutator: bytes (libFuzzer's own) or operations (half structure-aware).")
+    var mutator: String = FuzzSettings.MutatorMode.standard.rawValue
+
+    @Option(help: "The profile every mutated input is pinned to (\(FuzzingProfiles.names.joined(separator: ", "))), or any.")
+    var profile: String = BuiltInProfiles.tiny.name
 
     @Option(help: "The writable corpus folder (default .fuzz-out/corpus/TARGET).")
     var corpus: String?
@@ -39,6 +43,9 @@ struct FuzzCommand: ParsableCommand {
 
     @Flag(help: "Turn on the runner's planted divergence (the canary the fuzzer must find).")
     var plantedDivergence = false
+
+    @Flag(help: "Start without the checked-in seeds of corpus/TARGET (the canary must be found from nothing).")
+    var noSeeds = false
 
     @Flag(help: "Use the instrumented binary as built, without rebuilding it.")
     var noBuild = false
@@ -53,6 +60,9 @@ struct FuzzCommand: ParsableCommand {
         guard FuzzSanitizer(rawValue: sanitizer) != nil else { throw ValidationError("--sanitizer is address or none") }
         guard FuzzSettings.MutatorMode(rawValue: mutator) != nil else { throw ValidationError("--mutator is operations or bytes") }
         guard time > 0, jobs > 0 else { throw ValidationError("--time and --jobs must be positive") }
+        guard profile == FuzzSettings.anyProfile || FuzzingProfiles.named(profile) != nil else {
+            throw ValidationError("--profile is one of \(FuzzingProfiles.names.joined(separator: ", ")) or any")
+        }
     }
 
     func run() throws {
@@ -71,13 +81,14 @@ struct FuzzCommand: ParsableCommand {
         if !noBuild { try builder.build([target]) }
         let settings = FuzzSettings(
             findingsDirectory: findings.map(workspace.relativeToRoot) ?? workspace.findings(target), plantedDivergence: plantedDivergence,
-            mutator: FuzzSettings.MutatorMode(rawValue: mutator)!)
+            mutator: FuzzSettings.MutatorMode(rawValue: mutator)!,
+            profile: profile == FuzzSettings.anyProfile ? nil : profile)
         let session = LibFuzzerSession(workspace: workspace, target: target, binary: builder.binary(target), settings: settings)
         var flags = ["-max_total_time=\(time)"]
         if jobs > 1 { flags.append("-fork=\(jobs)") }
         let writable = corpus.map(workspace.relativeToRoot) ?? workspace.workCorpus(target)
-        let corpora = writable == workspace.seedCorpus(target) ? [writable] : [writable, workspace.seedCorpus(target)]
-        log("target \(target), sanitizer \(sanitizer), mutator \(mutator), \(time) s, \(jobs) job(s)\(plantedDivergence ? ", planted divergence on" : "")")
+        let corpora = noSeeds || writable == workspace.seedCorpus(target) ? [writable] : [writable, workspace.seedCorpus(target)]
+        log("target \(target), profile \(profile), sanitizer \(sanitizer), mutator \(mutator), \(time) s, \(jobs) job(s)\(plantedDivergence ? ", planted divergence on" : "")")
         let stats = try session.run(corpora: corpora, flags: flags + libFuzzerFlags, echo: true, logPath: nil)
         let summary = FuzzSummary(
             target: target, binary: builder.binary(target), stats: stats, corpus: writable,

@@ -37,6 +37,7 @@ struct LibFuzzerSession {
             FuzzSettings.findingsVariable: settings.findingsDirectory,
             FuzzSettings.mutatorVariable: settings.mutator.rawValue,
             FuzzSettings.plantedDivergenceVariable: settings.plantedDivergence ? "1" : "0",
+            FuzzSettings.profileVariable: settings.profile ?? FuzzSettings.anyProfile,
         ]
         if ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil {
             environment["ASAN_OPTIONS"] = "detect_leaks=0:allocator_may_return_null=1"

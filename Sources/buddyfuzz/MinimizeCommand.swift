@@ -15,11 +15,26 @@ struct MinimizeCommand: ParsableCommand {
     @Option(name: .short, help: "Output path without extension (an extension given is dropped).")
     var output: String?
 
+    @Option(name: .customLong("max-runs"), help: "Stop the search after this many runs.")
+    var maxRuns = 20_000
+
+    @Option(name: .customLong("time"), help: ArgumentHelp("Stop the search after this long and keep the best program so far.", valueName: "90s|5m|1h"))
+    var time: String?
+
     @OptionGroup var lockstep: LockstepOptions
+
+    func validate() throws {
+        guard maxRuns > 0 else { throw ValidationError("--max-runs must be positive") }
+        if let time, Duration.seconds(parsing: time) == nil { throw ValidationError("--time must look like 90, 90s, 5m or 1h") }
+    }
 
     func run() throws {
         let program = try loadProgram(file)
-        let minimizer = ProgramMinimizer(runner: LockstepRunner(configuration: lockstep.configuration))
+        let clock = ContinuousClock()
+        let deadline = time.flatMap(Duration.seconds(parsing:)).map { clock.now + .seconds($0) }
+        let minimizer = ProgramMinimizer(
+            runner: LockstepRunner(configuration: lockstep.configuration), runLimit: maxRuns,
+            shouldStop: { deadline.map { clock.now >= $0 } ?? false })
         guard let (minimized, report) = minimizer.minimize(program, progress: { printError($0) }) else {
             print("\(file) passes: nothing to minimize")
             return

@@ -14,6 +14,9 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .customLong("quiet-operations"), help: "Do not print the decoded operations.")
     var quietOperations = false
 
+    @Flag(help: "List every operation with the calls it became and their outcomes.")
+    var trace = false
+
     @OptionGroup var lockstep: LockstepOptions
 
     func validate() throws {
@@ -22,7 +25,9 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         var status: Int32 = 0
-        let runner = LockstepRunner(configuration: lockstep.configuration)
+        var configuration = lockstep.configuration
+        configuration.traceCalls = trace
+        let runner = LockstepRunner(configuration: configuration)
         for file in files {
             let program: Program
             do {

@@ -38,7 +38,9 @@ struct RunCommand: ParsableCommand {
         let report = LockstepRunner(configuration: lockstep.configuration).run(program)
         var file: String?
         if report.verdict != .passed {
-            file = try FindingFiles.write(program: program, report: report, directory: outputDirectory, replayFlags: lockstep.replayFlags)
+            file = try FindingFiles.write(
+                program: program, report: report, directory: outputDirectory, replayFlags: lockstep.replayFlags,
+                preamble: configuration.description)
             print("Finding written: \(file!) (with .bin and .txt)")
         }
         printReport(report, file: file, replayFlags: lockstep.replayFlags)

@@ -136,7 +136,8 @@ struct StressSummary {
         }
         var file: String?
         do {
-            file = try FindingFiles.write(program: result.program!, report: report, directory: directory, replayFlags: replayFlags)
+            let options = GeneratorConfiguration.derive(seed: result.seed, profile: campaign.profile).description
+            file = try FindingFiles.write(program: result.program!, report: report, directory: directory, replayFlags: replayFlags, preamble: options)
         } catch {
             printError("buddyfuzz: error: cannot write the finding of seed \(result.seed): \(error)")
         }

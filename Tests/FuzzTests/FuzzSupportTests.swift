@@ -26,8 +26,8 @@ struct FuzzSupportTests {
         #expect(header["verdict"] == "divergence")
         #expect(header["target"] == "lockstep")
         #expect(header["input"] == "findings/lockstep/crash-7037807198c22a7d2b0807371d763779a84fdfcf")
-        #expect(text.contains("Reproduce with: swift run buddyfuzz replay --planted-divergence findings/lockstep/crash-7037807198c22a7d2b0807371d763779a84fdfcf"))
-        #expect(text.contains("Minimize with: swift run buddyfuzz minimize --planted-divergence "))
+        #expect(text.contains("Reproduce with: swift run -c release buddyfuzz replay findings/lockstep/crash-7037807198c22a7d2b0807371d763779a84fdfcf --planted-divergence"))
+        #expect(text.contains("Minimize with: swift run -c release buddyfuzz minimize findings/lockstep/crash-7037807198c22a7d2b0807371d763779a84fdfcf --planted-divergence"))
         #expect(FindingReport.header(of: "not a report\ntitle: x").isEmpty)
     }
 

@@ -26,6 +26,15 @@ struct SeedCorpusTests {
         for seed in SeedCorpus.lockstep { #expect(seed.bytes.count <= 4096, "\(seed.name): \(seed.bytes.count) bytes") }
     }
 
+    @Test("Every lockstep seed passes a lockstep run of the reference against the optimized allocator")
+    func lockstepSeedsPass() {
+        let runner = FuzzHarness.runner(plantedDivergence: false)
+        for seed in SeedCorpus.lockstep {
+            let report = runner.run(ProgramCodec.decode(seed.bytes))
+            #expect(report.verdict == .passed, "\(seed.name): \(report.title)")
+        }
+    }
+
     @Test("Every file of corpus/formats goes through every parser without a trap")
     func formatsCorpusReplays() {
         var accepted: FormatsCheck.Accepted = []

@@ -35,7 +35,8 @@ func lockstep(against subject: AllocatorFactory = .reference, checkEvery: Int = 
     @Test func plantedDivergenceIsFoundAtItsOperation() {
         let planted = program("""
             alloc cpu=0 order=2 gfp=GFP_KERNEL|__GFP_COMP
-            alloc cpu=1 order=0 gfp=GFP_KERNEL
+            get_page #0 page=1
+            put_page #0 page=0 cpu=1
             put_page #0 page=3 cpu=1
             drain_all
             """)
@@ -44,19 +45,20 @@ func lockstep(against subject: AllocatorFactory = .reference, checkEvery: Int = 
         #expect(report.verdict == .divergence)
         #expect(report.verdict.exitStatus == 1)
         #expect(report.title == "divergence: outcome: put_page")
-        #expect(report.failingOperationIndex == 2)
-        #expect(report.operationsRun == 3)
-        #expect(report.text.contains("  > #2  put_page #0 page=3 cpu=1"))
+        #expect(report.failingOperationIndex == 3)
+        #expect(report.operationsRun == 4)
+        #expect(report.text.contains("  > #3  put_page #0 page=3 cpu=1"))
         #expect(report.text.contains("reference: completed, 4 pages freed"))
-        #expect(report.text.contains("#3  drain_all  (not run)"))
+        #expect(report.text.contains("#4  drain_all  (not run)"))
         #expect(report.text.contains("Snapshot difference after the call"))
     }
 
     @Test func plantedDivergenceNeedsATailPageAndTheLastReference() {
-        let headPut = program("alloc cpu=0 order=2 gfp=GFP_KERNEL|__GFP_COMP\nput_page #0 page=0 cpu=0\n")
-        let heldTwice = program("alloc cpu=0 order=2 gfp=GFP_KERNEL|__GFP_COMP\nget_page #0 page=0\nput_page #0 page=1 cpu=0\n")
-        let order1 = program("alloc cpu=0 order=1 gfp=GFP_KERNEL|__GFP_COMP\nput_page #0 page=1 cpu=0\n")
-        for quiet in [headPut, heldTwice, order1] { #expect(lockstep(planted: true).run(quiet).verdict == .passed) }
+        let headPut = program("alloc cpu=0 order=2 gfp=GFP_KERNEL|__GFP_COMP\nget_page #0 page=0\nput_page #0 page=1 cpu=0\nput_page #0 page=0 cpu=0\n")
+        let notLast = program("alloc cpu=0 order=2 gfp=GFP_KERNEL|__GFP_COMP\nget_page #0 page=0\nput_page #0 page=1 cpu=0\n")
+        let neverShared = program("alloc cpu=0 order=2 gfp=GFP_KERNEL|__GFP_COMP\nput_page #0 page=1 cpu=0\n")
+        let order1 = program("alloc cpu=0 order=1 gfp=GFP_KERNEL|__GFP_COMP\nget_page #0 page=0\nput_page #0 page=0 cpu=0\nput_page #0 page=1 cpu=0\n")
+        for quiet in [headPut, notLast, neverShared, order1] { #expect(lockstep(planted: true).run(quiet).verdict == .passed) }
     }
 
     @Test func eventDivergenceIsFound() {

@@ -7,7 +7,7 @@ import Testing
     @Test func seamIsEmptyByDefault() {
         let allocator = OptimizedPageAllocator(profile: BuiltInProfiles.tiny)
         #expect(allocator.mutants.rawValue == 0)
-        #expect(allocator.global.pointee.mutants == 0)
+        #expect(allocator.mutantBits == 0)
         #expect((0..<allocator.zoneCount).allSatisfy { allocator.zones[$0].mutants == 0 })
         #expect(MutantSet().mutants.isEmpty)
     }

@@ -23,10 +23,27 @@ public struct CheckContext: Sendable {
     /// Violations reported per checker at most; a broken state would otherwise report thousands.
     public var violationLimit: Int
 
+    /// The zone views of the snapshot being checked, built once for all checkers.
+    var preparedViews: [ZoneView]?
+
     public init(profile: Profile, highatomicReserveSeen: Bool = false, violationLimit: Int = 8) {
         self.profile = profile
         self.highatomicReserveSeen = highatomicReserveSeen
         self.violationLimit = violationLimit
+    }
+
+    /// This context with the zone views of `snapshot` built, for running several checkers on
+    /// that same snapshot.
+    func prepared(for snapshot: StateSnapshot) -> CheckContext {
+        var context = self
+        context.preparedViews = ZoneView.views(of: snapshot, profile: profile)
+        return context
+    }
+
+    /// The zone views of `snapshot`: the prepared ones (built from this very snapshot by
+    /// `prepared(for:)`), or built now.
+    func views(of snapshot: StateSnapshot) -> [ZoneView] {
+        preparedViews ?? ZoneView.views(of: snapshot, profile: profile)
     }
 }
 
@@ -85,7 +102,8 @@ public enum StandardCheckers {
 
     /// Every violation of every checker, in checker order.
     public static func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
-        all.flatMap { $0.check(snapshot, context: context) }
+        let prepared = context.prepared(for: snapshot)
+        return all.flatMap { $0.check(snapshot, context: prepared) }
     }
 }
 

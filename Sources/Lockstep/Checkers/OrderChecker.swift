@@ -31,7 +31,7 @@ public struct OrderChecker: InvariantChecker {
 
     public func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
         var list = ViolationList(checker: name, context: context)
-        let zones = ZoneView.views(of: snapshot, profile: context.profile)
+        let zones = context.views(of: snapshot)
         checkAllocatedInsideZones(snapshot, zones, &list)
         for zone in zones where !list.isFull {
             checkCoverage(zone, &list)

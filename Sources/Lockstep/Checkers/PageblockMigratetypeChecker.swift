@@ -30,7 +30,7 @@ public struct PageblockMigratetypeChecker: InvariantChecker {
 
     public func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
         var list = ViolationList(checker: name, context: context)
-        for zone in ZoneView.views(of: snapshot, profile: context.profile) where !list.isFull {
+        for zone in context.views(of: snapshot) where !list.isFull {
             checkFreeLists(zone, &list)
             checkPageblockTypes(zone, &list)
             checkIsolatedAccounting(zone, &list)

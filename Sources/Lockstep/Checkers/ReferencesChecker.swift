@@ -14,13 +14,15 @@ public struct ReferencesChecker: InvariantChecker {
 
     public func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
         var list = ViolationList(checker: name, context: context)
-        let zones = ZoneView.views(of: snapshot, profile: context.profile)
+        let zones = context.views(of: snapshot)
         var previous: PFN?
         for block in snapshot.allocated where !list.isFull {
-            let zone = zones.first { $0.contains(block.pfn) }
+            // The zone and the block's description are looked up only for a violation: a full
+            // check walks every allocated block, and formatting each one would dominate it.
+            let zone = { zones.first { $0.contains(block.pfn) } }
             check(block, zone, context.profile, &list)
             if let previous, previous >= block.pfn {
-                list.add("unsorted", zone: zone, pfn: block.pfn, order: block.order,
+                list.add("unsorted", zone: zone(), pfn: block.pfn, order: block.order,
                          expected: "allocated blocks by ascending PFN, once each", found: "\(block.pfn) after \(previous)")
             }
             previous = block.pfn
@@ -28,23 +30,16 @@ public struct ReferencesChecker: InvariantChecker {
         return list.violations
     }
 
-    func check(_ block: AllocatedBlock, _ zone: ZoneView?, _ profile: Profile, _ list: inout ViolationList) {
-        let found = StateDump.describe(block)
-        if block.refcount < 1 {
-            list.add("refcount", zone: zone, pfn: block.pfn, order: block.order, expected: "refcount ≥ 1", found: found)
+    func check(_ block: AllocatedBlock, _ zone: () -> ZoneView?, _ profile: Profile, _ list: inout ViolationList) {
+        func add(_ rule: String, expected: String) {
+            list.add(rule, zone: zone(), pfn: block.pfn, order: block.order, expected: expected, found: StateDump.describe(block))
         }
+        if block.refcount < 1 { add("refcount", expected: "refcount ≥ 1") }
         if block.order.rawValue > profile.maxPageOrder || block.order.rawValue < 0 {
-            list.add("order-too-large", zone: zone, pfn: block.pfn, order: block.order,
-                     expected: "order 0...\(profile.maxPageOrder)", found: found)
+            add("order-too-large", expected: "order 0...\(profile.maxPageOrder)")
             return
         }
-        if !block.pfn.isAligned(block.order) {
-            list.add("misaligned", zone: zone, pfn: block.pfn, order: block.order,
-                     expected: "head aligned to \(block.order.pageCount) pages", found: found)
-        }
-        if block.compound && block.order == .zero {
-            list.add("compound-order-0", zone: zone, pfn: block.pfn, order: block.order,
-                     expected: "compound only for order > 0", found: found)
-        }
+        if !block.pfn.isAligned(block.order) { add("misaligned", expected: "head aligned to \(block.order.pageCount) pages") }
+        if block.compound && block.order == .zero { add("compound-order-0", expected: "compound only for order > 0") }
     }
 }

@@ -17,7 +17,7 @@ public struct ZoneAccountingChecker: InvariantChecker {
 
     public func check(_ snapshot: StateSnapshot, context: CheckContext) -> [InvariantViolation] {
         var list = ViolationList(checker: name, context: context)
-        for zone in ZoneView.views(of: snapshot, profile: context.profile) where !list.isFull {
+        for zone in context.views(of: snapshot) where !list.isFull {
             checkFreeAreas(zone, &list)
             checkFreeCounters(zone, &list)
             checkPagesets(zone, &list)
