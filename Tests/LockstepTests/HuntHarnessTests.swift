@@ -89,7 +89,7 @@ import Testing
         }
         let periodic = fullChecks(nil)
         let everyFallback = fullChecks(1)
-        #expect(periodic == 2, "boot and the last operation")
+        #expect(periodic == 3, "boot, the last operation and the liveness phase")
         #expect(everyFallback > periodic)
         #expect(fullChecks(4) <= everyFallback)
         #expect(fullChecks(1000) == periodic, "no check is ever 1,000 operations late in a program of 290")
