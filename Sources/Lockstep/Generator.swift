@@ -38,10 +38,11 @@ public struct GeneratorConfiguration: Hashable, Sendable, CustomStringConvertibl
         var random = Xoshiro256StarStar(seed: seed)
         let derived = FuzzingProfiles.all[random.weightedIndex([45, 25, 15, 15])]
         let profile = forced ?? derived
+        let kindWeights = deriveKindWeights(&random)
         return GeneratorConfiguration(
             seed: seed,
             profile: profile,
-            kindWeights: deriveKindWeights(&random),
+            kindWeights: kindWeights,
             orderWeights: deriveOrderWeights(&random, profile: profile),
             gfpBaseWeights: deriveBaseWeights(&random),
             gfpModifierPercents: GFPChoice.modifiers.indices.map { bit in
@@ -53,7 +54,7 @@ public struct GeneratorConfiguration: Hashable, Sendable, CustomStringConvertibl
             minFreeKbytesMax: random.element(of: [256, 2048, 16384]),
             watermarkScaleFactorMax: random.element(of: [100, 1000, 3000]),
             highFractionMax: random.element(of: [16, 64, 1024]),
-            prologue: PressurePrologue.derive(seed: seed, profile: profile))
+            prologue: PressurePrologue.derive(seed: seed, profile: profile, kindWeights: kindWeights))
     }
 
     /// Allocation is always on and at least one way of freeing is on; every other kind is off
@@ -218,26 +219,30 @@ public struct PressurePrologue: Hashable, Sendable, CustomStringConvertible {
     /// pageblock granularity): all of them or none, but never more than `splitPagesMax` pages,
     /// since every live page costs the full checks and the liveness phase a little.
     public var splits: Int
-    /// Frees of random live allocations after the fill.
+    /// Releases of random live allocations after the fill: `__free_pages`, or `put_page` on the
+    /// head when the seed switched `free` off.
     public var frees: Int
+    public var freesByPutPage: Bool
 
     /// The fill masks, by `GFPChoice`: GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_KERNEL|__GFP_RECLAIMABLE.
     static let masks = [GFPChoice(base: 3), GFPChoice(base: 0), GFPChoice(base: 0, modifiers: GFPChoice.reclaimableBit)]
     static let splitPagesMax = 8192
 
     /// On for about 40% of the seeds. Drawn from a stream of its own, so every other option of a
-    /// seed is what it would be without prologues.
-    static func derive(seed: UInt64, profile: Profile) -> PressurePrologue? {
+    /// seed is what it would be without prologues. A kind the seed switched off stays off: no
+    /// splits without `split_page`, releases by `put_page` without `free` (one of them is on).
+    static func derive(seed: UInt64, profile: Profile, kindWeights: [Int]) -> PressurePrologue? {
         var random = Xoshiro256StarStar(seed: seed ^ 0x7072_6573_7375_7265)
         guard random.percent(40) else { return nil }
         let managed = profile.allZones.reduce(0) { $0 + $1.zone.managedPages }
         let percent = random.element(of: [90, 100, 110])
         let allocations = (managed * percent / 100) >> profile.pageblockOrder
-        let splits = random.percent(50) ? min(allocations, splitPagesMax >> profile.pageblockOrder) : 0
+        let splitting = random.percent(50) && kindWeights[ProgramOperationKind.splitPage.rawValue] > 0
+        let splits = splitting ? min(allocations, splitPagesMax >> profile.pageblockOrder) : 0
         let frees = max(1, allocations >> random.inRange(0...3))
         return PressurePrologue(
             gfp: masks[random.weightedIndex([3, 1, 1])], order: profile.pageblockOrder, allocations: allocations, splits: splits,
-            frees: frees)
+            frees: frees, freesByPutPage: kindWeights[ProgramOperationKind.free.rawValue] == 0)
     }
 
     /// The fill, the splits of the first `splits` fill blocks (live allocation `#i` is still the
@@ -248,13 +253,15 @@ public struct PressurePrologue: Hashable, Sendable, CustomStringConvertible {
         for _ in 0..<allocations { operations.append(.allocate(cpu: random.weightedIndex(cpuWeights), order: order, gfp: gfp)) }
         for index in 0..<splits { operations.append(.splitPage(allocation: index)) }
         for _ in 0..<frees {
-            operations.append(.free(cpu: random.weightedIndex(cpuWeights), allocation: random.below(ProgramLimits.indexFieldCount)))
+            let cpu = random.weightedIndex(cpuWeights)
+            let allocation = random.below(ProgramLimits.indexFieldCount)
+            operations.append(freesByPutPage ? .putPage(cpu: cpu, allocation: allocation, page: 0) : .free(cpu: cpu, allocation: allocation))
         }
         return operations
     }
 
-    /// `GFP_HIGHUSER_MOVABLE order 4 ×217, 217 split, 54 frees`.
+    /// `GFP_HIGHUSER_MOVABLE order 4 ×217, 217 split, 54 frees` (or `54 put_page`).
     public var description: String {
-        "\(gfp) order \(order) ×\(allocations), \(splits) split, \(frees) frees"
+        "\(gfp) order \(order) ×\(allocations), \(splits) split, \(frees) \(freesByPutPage ? "put_page" : "frees")"
     }
 }

@@ -122,19 +122,23 @@ public enum HuntCatcher: String, CaseIterable, Sendable, Codable {
 
 /// The program that first revealed a mutant in a trial.
 public struct HuntDetection: Hashable, Sendable {
+    /// The program's seed (stress mode) or libFuzzer's `-seed` (fuzz mode).
     public var seed: UInt64
     public var profile: String
     /// The failure title with the mutant planted (its bucket).
     public var title: String
     /// Operations of the detecting program run up to the failure (the failing one included).
     public var operationsInProgram: Int
+    /// Fuzz mode: the input file libFuzzer found (its `.ops` and `.txt` lie beside it).
+    public var input: String?
     public var catcher: HuntCatcher { HuntCatcher(title: title) }
 
-    public init(seed: UInt64, profile: String, title: String, operationsInProgram: Int) {
+    public init(seed: UInt64, profile: String, title: String, operationsInProgram: Int, input: String? = nil) {
         self.seed = seed
         self.profile = profile
         self.title = title
         self.operationsInProgram = operationsInProgram
+        self.input = input
     }
 }
 

@@ -38,11 +38,14 @@ extension OptimizedPageAllocator {
     func isMergeable(_ migratetype: Int) -> Bool { migratetype < MigrateIndex.pcpTypes }
 
     /// `set_pageblock_migratetype`: with mobility grouping off, the pcp types are stored as
-    /// UNMOVABLE.
+    /// UNMOVABLE. MIGRATE_ISOLATE is refused (the kernel warns "Use set_pageblock_isolate() for
+    /// pageblock isolation" and returns); only a planted fault that merges across an isolated
+    /// pageblock asks for it.
     @inline(__always)
     func setPageblockMigratetype(_ zone: Zone, _ pfn: Int, _ migratetype: Int) {
         var type = migratetype
         if global.pointee.mobilityGroupingDisabled, type < MigrateIndex.pcpTypes { type = MigrateIndex.unmovable }
+        if type == MigrateIndex.isolate { return }
         zone.pointee.writePageblockType(pfn, type)
     }
 

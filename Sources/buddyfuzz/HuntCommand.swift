@@ -247,8 +247,9 @@ struct HuntRenderer {
         guard let detection = result.detection else {
             return head + ": censored after \(result.operations) operations, \(result.programs) programs, \(String(format: "%.3f", result.seconds)) s\(skipped)"
         }
+        let program = detection.input.map { "input \($0)" } ?? "seed \(detection.seed)"
         return head + ": detected after \(result.operations) operations (\(result.programs) programs, \(String(format: "%.3f", result.seconds)) s) "
-            + "by seed \(detection.seed) \(detection.profile) at operation \(detection.operationsInProgram): \(detection.title)\(skipped)"
+            + "by \(program) \(detection.profile) at operation \(detection.operationsInProgram): \(detection.title)\(skipped)"
     }
 }
 
@@ -275,6 +276,7 @@ struct HuntJSON: Encodable {
         var title: String?
         var catcher: String?
         var operationsInProgram: Int?
+        var input: String?
         var skippedSeeds: [UInt64]
     }
 
@@ -318,7 +320,7 @@ struct HuntJSON: Encodable {
                 operations: result.operations, programs: result.programs, seconds: Self.milliseconds(result.seconds),
                 cpuSeconds: Self.milliseconds(result.cpuSeconds),
                 seed: result.detection?.seed, profile: result.detection?.profile, title: result.detection?.title,
-                catcher: result.detection?.catcher.rawValue, operationsInProgram: result.detection?.operationsInProgram,
+                catcher: result.detection?.catcher.rawValue, operationsInProgram: result.detection?.operationsInProgram, input: result.detection?.input,
                 skippedSeeds: result.skippedSeeds)
         }
     }
@@ -411,7 +413,8 @@ struct FuzzHunt {
             let title = FindingArtifacts.field("title", of: artifact) ?? "crash"
             let operationsRun = FindingArtifacts.field("operations", of: artifact).flatMap { Int($0.split(separator: " ")[0]) } ?? 0
             result.detection = HuntDetection(
-                seed: UInt64(seed), profile: FindingArtifacts.field("profile", of: artifact) ?? "?", title: title, operationsInProgram: operationsRun)
+                seed: UInt64(seed), profile: FindingArtifacts.field("profile", of: artifact) ?? "?", title: title, operationsInProgram: operationsRun,
+                input: workspace.relative(artifact))
         }
         return result
     }

@@ -33,10 +33,16 @@ import Testing
         }
         for index in 0..<prologue.splits { #expect(operations.popFirst() == .splitPage(allocation: index)) }
         for _ in 0..<prologue.frees {
-            guard case .free = operations.popFirst() else { Issue.record("free expected"); return }
+            switch operations.popFirst() {
+            case .free: #expect(!prologue.freesByPutPage)
+            case .putPage(_, _, let page): #expect(prologue.freesByPutPage && page == 0)
+            default: Issue.record("a release expected")
+            }
         }
         #expect(program.operations.count == 2000)
         #expect(prologue.splits == (splitting ? prologue.allocations : 0))
+        let kindWeights = GeneratorConfiguration.derive(seed: seed, profile: BuiltInProfiles.tiny).kindWeights
+        #expect(prologue.freesByPutPage == (kindWeights[ProgramOperationKind.free.rawValue] == 0))
         #expect(GeneratorConfiguration.derive(seed: seed).description.contains("\nprologue \(prologue.gfp)"))
     }
 
@@ -89,7 +95,7 @@ import Testing
         }
         let periodic = fullChecks(nil)
         let everyFallback = fullChecks(1)
-        #expect(periodic == 2, "boot and the last operation")
+        #expect(periodic == 3, "boot, the last operation and the liveness phase")
         #expect(everyFallback > periodic)
         #expect(fullChecks(4) <= everyFallback)
         #expect(fullChecks(1000) == periodic, "no check is ever 1,000 operations late in a program of 290")
