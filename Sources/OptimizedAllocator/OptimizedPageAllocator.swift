@@ -252,6 +252,9 @@ public final class OptimizedPageAllocator: PageAllocator {
             setupPerZoneWatermarks()
         case let .percpuPagelistHighFraction(value):
             guard value == 0 || value >= 8 else { return .rejected(Rejection(.sysctlOutOfRange, pfn: nil)) }
+            // "No change?": the handler returns before touching any pageset when the value is
+            // the one in force, so a boost that grew since the last sizing is not picked up.
+            guard value != global.pointee.percpuPagelistHighFraction else { return .completed(pagesFreed: 0) }
             global.pointee.percpuPagelistHighFraction = value
             for zoneIndex in 0..<zoneCount { zoneSetPagesetHighAndBatch(zones + zoneIndex) }
         }
