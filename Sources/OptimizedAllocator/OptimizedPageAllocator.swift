@@ -259,6 +259,8 @@ public final class OptimizedPageAllocator: PageAllocator {
             setupPerZoneWatermarks()
         case let .percpuPagelistHighFraction(value):
             guard value == 0 || (8...Int(Int32.max)).contains(value) else { return refused }
+            // "No change?": the handler returns before touching any pageset when the value is
+            // the one in force, so a boost that grew since the last sizing is not picked up.
             guard value != global.pointee.percpuPagelistHighFraction else { break }
             global.pointee.percpuPagelistHighFraction = value
             for position in 0..<populatedZoneCount { zoneSetPagesetHighAndBatch(zones + populatedZones[position]) }

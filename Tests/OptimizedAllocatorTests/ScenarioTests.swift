@@ -87,6 +87,21 @@ import Testing
         #expect(allocator.consistencyProblems().isEmpty)
     }
 
+    /// `percpu_pagelist_high_fraction_sysctl_handler` returns early when the value written is
+    /// the one in force: a boost that grew since the last sizing is not picked up. A changed
+    /// value resizes with `low_wmark_pages`, boost included.
+    @Test func unchangedHighFractionKeepsThePagesetSizing() {
+        let allocator = OptimizedPageAllocator(profile: BuiltInProfiles.tiny)
+        let zone = allocator.zones + ZoneType.normal.rawValue
+        zone.pointee.watermarkBoost = 148
+        #expect(allocator.apply(.writeSysctl(.percpuPagelistHighFraction(0))) == .completed(pagesFreed: 0))
+        #expect(zone.pointee.pagesetHighMin == 41, "low 83 / 2 CPUs, as at boot")
+        #expect(allocator.apply(.writeSysctl(.percpuPagelistHighFraction(8))) == .completed(pagesFreed: 0))
+        #expect(allocator.apply(.writeSysctl(.percpuPagelistHighFraction(0))) == .completed(pagesFreed: 0))
+        #expect(zone.pointee.pagesetHighMin == (83 + 148) / 2)
+        #expect(allocator.apply(.writeSysctl(.percpuPagelistHighFraction(7))) == .rejected(Rejection(.sysctlOutOfRange, pfn: nil)))
+    }
+
     /// Bad frees are refused with the check the kernel would trip, and change nothing.
     @Test func badFreesAreRefusedWithoutSideEffects() {
         let allocator = OptimizedPageAllocator(profile: BuiltInProfiles.tiny)
