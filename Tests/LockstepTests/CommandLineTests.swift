@@ -78,20 +78,20 @@ func scratchDirectory(_ name: String) throws -> String {
     func findingIsWrittenReplayedConvertedAndMinimized() throws {
         let directory = try scratchDirectory("finding")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let run = try Executable.run(["run", "--seed", "3", "--ops", "2000", "--profile", "tiny"] + Self.planted, in: directory)
+        let run = try Executable.run(["run", "--seed", "6", "--ops", "2000", "--profile", "tiny"] + Self.planted, in: directory)
         #expect(run.status == 1, "\(run.output)\(run.errors)")
-        let file = "findings/divergence-outcome-put_page-tiny-seed3.ops"
+        let file = "findings/divergence-outcome-put_page-tiny-seed6.ops"
         #expect(run.output.contains("Reproduce with: swift run -c release buddyfuzz replay \(file) --subject reference --planted-divergence"))
         #expect(run.output.contains("Minimize with: swift run -c release buddyfuzz minimize \(file)"))
         for ext in ["ops", "bin", "txt"] {
-            #expect(FileManager.default.fileExists(atPath: "\(directory)/findings/divergence-outcome-put_page-tiny-seed3.\(ext)"))
+            #expect(FileManager.default.fileExists(atPath: "\(directory)/findings/divergence-outcome-put_page-tiny-seed6.\(ext)"))
         }
 
         let replayText = try Executable.run(["replay", file] + Self.planted, in: directory)
         let replayBinary = try Executable.run(["replay", file.replacingOccurrences(of: ".ops", with: ".bin")] + Self.planted, in: directory)
         #expect(replayText.status == 1 && replayBinary.status == 1)
         #expect(replayText.output.contains("verdict: divergence (divergence: outcome: put_page)"))
-        #expect(replayText.output.contains("buddyfuzz ops v1\nprofile tiny\nseed 3\n"))
+        #expect(replayText.output.contains("buddyfuzz ops v1\nprofile tiny\nseed 6\n"))
 
         let toBinary = try Executable.run(["fmt", file, "-o", "copy.bin"], in: directory)
         let backToText = try Executable.run(["fmt", "copy.bin", "--to", "text"], in: directory)
