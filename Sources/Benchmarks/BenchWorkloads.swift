@@ -1,4 +1,5 @@
 import BuddyVocabulary
+import ReferenceAllocator
 
 /// The workloads, written once and specialised for each allocator type, so that both run the
 /// same calls in the same order. Every random choice is drawn before the clock starts; the timed
@@ -143,19 +144,33 @@ public enum BenchWorkloads {
         var start = clock.now
         for (position, step) in steps.enumerated() {
             if position == warmUp { start = clock.now }
-            if step.allocate && live.pages < livePageLimit || live.count == 0 {
-                if let pfn = allocatedPFN(allocator.apply(.allocate(cpu: step.cpu, order: step.order, gfp: step.gfp))) {
-                    live.add(pfn: pfn, order: step.order.rawValue)
-                }
-            } else {
-                let (pfn, order) = live.remove(at: step.victim % live.count)
-                _ = allocator.apply(.freePages(cpu: step.cpu, pfn: PFN(pfn), order: Order(order)))
-            }
+            applyMixedStep(allocator, step, live: &live, livePageLimit: livePageLimit)
             if position >= warmUp { timing.operations += 1 }
         }
         timing.duration = clock.now - start
         live.freeAll(allocator)
         return timing
+    }
+
+    /// Every step of the mixed workload, untimed: what the reference boot benchmark times as a whole.
+    static func runMixedSteps<Allocator: PageAllocator>(_ allocator: Allocator, _ steps: [Step]) {
+        let livePageLimit = min(managedPages(allocator.profile) / 2, mixedLivePageLimit)
+        var live = LiveSet()
+        for step in steps { applyMixedStep(allocator, step, live: &live, livePageLimit: livePageLimit) }
+        live.freeAll(allocator)
+    }
+
+    /// Allocates while under the live limit (or when nothing is held), else frees a drawn victim.
+    @inline(__always)
+    static func applyMixedStep<Allocator: PageAllocator>(_ allocator: Allocator, _ step: Step, live: inout LiveSet, livePageLimit: Int) {
+        if step.allocate && live.pages < livePageLimit || live.count == 0 {
+            if let pfn = allocatedPFN(allocator.apply(.allocate(cpu: step.cpu, order: step.order, gfp: step.gfp))) {
+                live.add(pfn: pfn, order: step.order.rawValue)
+            }
+        } else {
+            let (pfn, order) = live.remove(at: step.victim % live.count)
+            _ = allocator.apply(.freePages(cpu: step.cpu, pfn: PFN(pfn), order: Order(order)))
+        }
     }
 
     static func drawMixedSteps(_ profile: Profile, count: Int, seed: UInt64) -> [Step] {
@@ -245,5 +260,37 @@ struct LiveSet {
 
     func freeAll<Allocator: PageAllocator>(_ allocator: Allocator) {
         for (pfn, order) in zip(pfns, orders) { _ = allocator.apply(.freePages(cpu: CPUID(0), pfn: PFN(pfn), order: Order(order))) }
+    }
+}
+
+/// The naive reference on a large machine: how long it takes to boot and then run the mixed
+/// workload, the whole of it timed (the warm-up included), so that a profile of real size is
+/// known to be usable by the executable specification.
+public enum ReferenceBootBenchmark {
+    public struct Timing: Sendable {
+        public var bootSeconds: Double
+        public var calls: Int
+        public var callSeconds: Double
+        public var totalSeconds: Double { bootSeconds + callSeconds }
+    }
+
+    /// Boots the reference on `profile`, then runs `calls` calls of the mixed workload.
+    public static func run(profile: Profile, calls: Int) -> Timing {
+        let clock = ContinuousClock()
+        let bootStart = clock.now
+        let allocator = ReferencePageAllocator(profile: profile)
+        let booted = clock.now
+        let steps = BenchWorkloads.drawMixedSteps(profile, count: calls, seed: 1)
+        let callStart = clock.now
+        BenchWorkloads.runMixedSteps(allocator, steps)
+        let finished = clock.now
+        return Timing(bootSeconds: (booted - bootStart).seconds, calls: calls, callSeconds: (finished - callStart).seconds)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

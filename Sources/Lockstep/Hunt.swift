@@ -27,20 +27,25 @@ public struct HuntConfiguration: Sendable {
     /// A trial that has spent this many program operations without a detection is censored
     /// (the deterministic budget; the command adds a budget in seconds).
     public var operationBudget: Int
+    /// The mutant runs alone, watched only by the invariant checkers, the harness's bookkeeping
+    /// and the liveness phase, with no reference to compare with: how much the checkers find
+    /// by themselves (what auditing one implementation, or a kernel, can rely on).
+    public var audit = false
 
-    /// 1,000 operations with a full check every 32: mutants that only corrupt state are seen
+    /// 1,000 operations with a full check every 256: mutants that only corrupt state are seen
     /// within a few dozen operations, and a program is short enough that the whole trial
     /// tries many swarm configurations (most mutants need one particular mix).
     public static let standard = HuntConfiguration(
         operationsPerProgram: 1_000, checkEvery: 256, checkAfterFallback: nil, profile: nil, operationBudget: .max)
 
-    public init(operationsPerProgram: Int, checkEvery: Int, checkAfterFallback: Int?, profile: Profile?, operationBudget: Int) {
+    public init(operationsPerProgram: Int, checkEvery: Int, checkAfterFallback: Int?, profile: Profile?, operationBudget: Int, audit: Bool = false) {
         precondition(operationsPerProgram > 0 && checkEvery > 0 && operationBudget > 0, "hunt sizes must be positive")
         self.operationsPerProgram = operationsPerProgram
         self.checkEvery = checkEvery
         self.checkAfterFallback = checkAfterFallback
         self.profile = profile
         self.operationBudget = operationBudget
+        self.audit = audit
     }
 
     /// The program a seed runs.
@@ -48,10 +53,11 @@ public struct HuntConfiguration: Sendable {
         ProgramGenerator.program(seed: seed, operations: operationsPerProgram, profile: profile)
     }
 
-    /// The lockstep configuration with `subject` against the reference.
+    /// The lockstep configuration with `subject` against the reference, or `subject` audited alone.
     public func lockstep(subject: AllocatorFactory) -> LockstepConfiguration {
         LockstepConfiguration(
-            allocators: .lockstep(reference: .reference, subject: subject), checkEvery: checkEvery, checkAfterFallback: checkAfterFallback)
+            allocators: audit ? .audit(subject) : .lockstep(reference: .reference, subject: subject), checkEvery: checkEvery,
+            checkAfterFallback: checkAfterFallback)
     }
 
     /// The runner with `mutant` planted in the optimized allocator.

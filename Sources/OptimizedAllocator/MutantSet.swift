@@ -131,7 +131,17 @@ public enum Mutant: Int, CaseIterable, Sendable {
     /// model deliberately does not reproduce.
     case putPageFreesOrderZero
 
-    @usableFromInline var bit: UInt64 { 1 << UInt64(rawValue) }
+    /// The mutant's bit in a `MutantSet`. A build with `-DBUDDYFUZZ_WITHOUT_MUTANT_SEAM` makes
+    /// every bit zero, so the compiler folds every seam test to `false` and removes it: the
+    /// baseline that measures what the seam costs when off (`docs/PERFORMANCE.md`). That build
+    /// cannot plant mutants; it exists only for the measurement.
+    @usableFromInline var bit: UInt64 {
+        #if BUDDYFUZZ_WITHOUT_MUTANT_SEAM
+        0
+        #else
+        1 << UInt64(rawValue)
+        #endif
+    }
 
     /// The mutant's command-line name.
     public var name: String {

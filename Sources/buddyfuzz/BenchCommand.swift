@@ -1,6 +1,8 @@
 import ArgumentParser
 import Benchmarks
 import BuddyVocabulary
+import Foundation
+import Lockstep
 import OptimizedAllocator
 
 /// `buddyfuzz bench`: fixed, seeded workloads on both allocators, as a table or JSON lines.
@@ -16,7 +18,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "One JSON object per line instead of a table.")
     var json = false
 
-    @Option(help: "Run one workload: \(BenchWorkload.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Run one workload: \(BenchCommand.workloadNames.joined(separator: ", ")).")
     var workload: String?
 
     @Option(help: "Run one profile (a built-in name or a JSON file) instead of \(BenchCommand.defaultProfiles.joined(separator: ", ")).")
@@ -30,9 +32,19 @@ struct BenchCommand: ParsableCommand {
 
     static let defaultProfiles = ["bench-64ki", "bench-1mi", "bench-16mi"]
 
+    /// The harness's own speed: a lockstep run on this profile (issue target: 10^6 operations/s).
+    static let lockstepWorkload = "lockstep"
+    static let lockstepProfile = "tiny"
+    /// The executable specification on a real-size machine: boot, then 100,000 mixed calls.
+    static let referenceBootWorkload = "reference-boot"
+    static let referenceBootProfile = "x86-64-4g"
+    static let referenceBootCalls = 100_000
+
+    static var workloadNames: [String] { BenchWorkload.allCases.map(\.rawValue) + [lockstepWorkload, referenceBootWorkload] }
+
     func validate() throws {
-        if let workload, BenchWorkload(rawValue: workload) == nil {
-            throw ValidationError("unknown workload \"\(workload)\" (known: \(BenchWorkload.allCases.map(\.rawValue).joined(separator: ", ")))")
+        if let workload, !Self.workloadNames.contains(workload) {
+            throw ValidationError("unknown workload \"\(workload)\" (known: \(Self.workloadNames.joined(separator: ", ")))")
         }
         if let mutants { _ = try Self.parseMutants(mutants) }
         if let profile { _ = try Self.loadProfile(profile) }
@@ -58,16 +70,57 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let workloads = workload.map { [BenchWorkload(rawValue: $0)!] } ?? BenchWorkload.allCases
-        let profiles = try (profile.map { [$0] } ?? Self.defaultProfiles).map(Self.loadProfile)
-        let planted = try mutants.map(Self.parseMutants)
-        let runner = BenchRunner(quick: quick, includeReference: !skipReference)
-        if !json { print(BenchRow.tableHeader) }
-        for profile in profiles {
-            for workload in workloads {
-                let row = runner.run(workload, on: profile, mutants: planted)
-                print(json ? row.jsonLine : row.tableLine)
+        let allocatorWorkloads = workload.map { BenchWorkload(rawValue: $0).map { [$0] } ?? [] } ?? BenchWorkload.allCases
+        if !allocatorWorkloads.isEmpty {
+            let profiles = try (profile.map { [$0] } ?? Self.defaultProfiles).map(Self.loadProfile)
+            let planted = try mutants.map(Self.parseMutants)
+            let runner = BenchRunner(quick: quick, includeReference: !skipReference)
+            if !json { print(BenchRow.tableHeader) }
+            for profile in profiles {
+                for workload in allocatorWorkloads {
+                    let row = runner.run(workload, on: profile, mutants: planted)
+                    print(json ? row.jsonLine : row.tableLine)
+                }
             }
+        }
+        // Both measures below run the reference, so --skip-reference skips them.
+        if skipReference { return }
+        if workload == nil || workload == Self.lockstepWorkload {
+            try runLockstep(profile: Self.loadProfile(workload == nil ? Self.lockstepProfile : profile ?? Self.lockstepProfile))
+        }
+        if workload == nil || workload == Self.referenceBootWorkload {
+            try runReferenceBoot(profile: Self.loadProfile(workload == nil ? Self.referenceBootProfile : profile ?? Self.referenceBootProfile))
+        }
+    }
+
+    /// The fastest of three lockstep runs of one generated program (seed 1): outcomes and
+    /// events compared after every call, snapshots and invariant checkers every 1,024 operations.
+    func runLockstep(profile: Profile) {
+        let operations = quick ? 200_000 : 1_000_000
+        let checkEvery = 1024
+        var best: (operations: Int, seconds: Double)?
+        for _ in 0..<3 {
+            let timing = LockstepBenchmark.run(profile: profile, operations: operations, checkEvery: checkEvery)
+            if best.map({ timing.seconds < $0.seconds }) ?? true { best = timing }
+        }
+        guard let best else { return }
+        let perSecond = Double(best.operations) / max(best.seconds, 1e-9)
+        if json {
+            print("{\"workload\": \"\(Self.lockstepWorkload)\", \"profile\": \"\(profile.name)\", \"operations\": \(best.operations), \"checkEvery\": \(checkEvery), \"seconds\": \(String(format: "%.4f", best.seconds)), \"operationsPerSecond\": \(String(format: "%.0f", perSecond))}")
+        } else {
+            print("")
+            print("harness: lockstep reference vs optimized on \(profile.name): \(String(format: "%.0f", perSecond)) operations/s (\(best.operations) operations in \(String(format: "%.3f", best.seconds)) s; outcomes and events compared after every call, full checks every \(checkEvery) operations; fastest of 3)")
+        }
+    }
+
+    /// The reference booted on a real-size machine, then the mixed workload's calls, timed as a whole.
+    func runReferenceBoot(profile: Profile) {
+        let timing = ReferenceBootBenchmark.run(profile: profile, calls: Self.referenceBootCalls)
+        if json {
+            print("{\"workload\": \"\(Self.referenceBootWorkload)\", \"profile\": \"\(profile.name)\", \"pages\": \(profile.allZones.reduce(0) { $0 + $1.zone.managedPages }), \"bootSeconds\": \(String(format: "%.3f", timing.bootSeconds)), \"calls\": \(timing.calls), \"callSeconds\": \(String(format: "%.3f", timing.callSeconds)), \"totalSeconds\": \(String(format: "%.3f", timing.totalSeconds))}")
+        } else {
+            print("")
+            print("reference on \(profile.name): boot \(String(format: "%.2f", timing.bootSeconds)) s, then \(timing.calls) mixed calls in \(String(format: "%.2f", timing.callSeconds)) s (\(String(format: "%.2f", timing.totalSeconds)) s in all)")
         }
     }
 }

@@ -59,6 +59,9 @@ struct HuntCommand: ParsableCommand {
     @Option(name: .customLong("max-operations"), help: "Stress mode: censor a trial after this many program operations (a deterministic budget).")
     var maxOperations: Int?
 
+    @Flag(help: "Stress mode: run the mutant alone, watched only by the invariant checkers, the bookkeeping and the liveness phase (no reference).")
+    var audit = false
+
     @Option(help: "Trials run in parallel (seconds are most comparable with 1).")
     var jobs: Int = 1
 
@@ -86,6 +89,7 @@ struct HuntCommand: ParsableCommand {
         }
         guard FuzzSanitizer(rawValue: sanitizer) != nil else { throw ValidationError("--sanitizer is address or none") }
         if pins && mode != .stress { throw ValidationError("--pins needs --mode stress") }
+        if audit && mode != .stress { throw ValidationError("--audit needs --mode stress") }
     }
 
     var mutants: [Mutant] { all ? Mutant.allCases : mutant.compactMap(Mutant.init(name:)) }
@@ -93,7 +97,7 @@ struct HuntCommand: ParsableCommand {
     var huntConfiguration: HuntConfiguration {
         HuntConfiguration(
             operationsPerProgram: ops, checkEvery: checkEvery, checkAfterFallback: checkAfterFallback == 0 ? nil : checkAfterFallback, profile: profile.flatMap(FuzzingProfiles.named),
-            operationBudget: maxOperations ?? .max)
+            operationBudget: maxOperations ?? .max, audit: audit)
     }
 
     func run() throws {
@@ -123,6 +127,7 @@ struct HuntCommand: ParsableCommand {
             parts.append("\(ops) operations per program")
             parts.append("full check every \(checkEvery)" + (checkAfterFallback == 0 ? "" : " and after a fallback (at most one per \(checkAfterFallback))"))
             parts.append(profile.map { "profile \($0)" } ?? "profile per seed")
+            if audit { parts.append("audit: the mutant alone, invariant checkers and liveness only") }
             if let maxOperations { parts.append("at most \(maxOperations) operations per trial") }
             parts.append("\(jobs) job(s)")
         case .fuzz:
