@@ -212,6 +212,22 @@ import Testing
         #expect(rules(PageblockMigratetypeChecker(), counted) == ["highatomic-reserve"])
     }
 
+    /// `tiny`'s Normal zone manages 1,984 pages: 1% is 19, `max_managed` = ALIGN(19, 16) = 32,
+    /// and the last reservation may add a whole MAX_ORDER block (64 pages) to at most 16: the
+    /// count never exceeds 80. Its DMA32 zone manages 1,500 pages: 1% is 15, below a pageblock,
+    /// so it never reserves at all.
+    @Test func pageblockFiresAboveTheHighatomicCap() {
+        var atCap = Self.busy
+        atCap.zones[1].nrReservedHighatomic = 80
+        #expect(rules(PageblockMigratetypeChecker(), atCap) == ["highatomic-reserve"])
+        var aboveCap = Self.busy
+        aboveCap.zones[1].nrReservedHighatomic = 96
+        #expect(rules(PageblockMigratetypeChecker(), aboveCap) == ["highatomic-reserve", "highatomic-cap"])
+        var tooSmallToReserve = Self.busy
+        tooSmallToReserve.zones[0].nrReservedHighatomic = 16
+        #expect(rules(PageblockMigratetypeChecker(), tooSmallToReserve) == ["highatomic-reserve", "highatomic-cap"])
+    }
+
     @Test func pageblockFiresWhenIsolatedPagesAreCounted() {
         var snapshot = Self.busy
         snapshot.zones[1].nrFreePages += snapshot.zones[1].freeAreas.enumerated().reduce(0) { $0 + $1.element.lists[Migratetype.isolate.rawValue].count << $1.offset }

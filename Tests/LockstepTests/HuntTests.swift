@@ -53,6 +53,23 @@ import Testing
         #expect(first.detection?.catcher == .events)
     }
 
+    /// An audit hunt runs the mutant alone: a mutant that breaks accounting is caught by an
+    /// invariant checker, while one that only changes which free block is handed out
+    /// (`buddy_merge_likely` probing the wrong order) leaves every invariant intact and escapes,
+    /// which only the comparison with the reference can see.
+    @Test func anAuditHuntHasOnlyTheCheckersToGoBy() {
+        let audit = HuntConfiguration(
+            operationsPerProgram: 300, checkEvery: 64, checkAfterFallback: nil, profile: BuiltInProfiles.tiny, operationBudget: 3_000, audit: true)
+        let accounting = HuntTrial(configuration: audit, mutant: .pcpCountIgnoresOrder, trial: 0).run()
+        #expect(accounting.detection?.title == "invariant: ZoneAccountingChecker: pcp-count")
+        let placement = HuntTrial(configuration: audit, mutant: .mergeLikelyWrongOrder, trial: 0).run()
+        #expect(!placement.detected)
+        #expect(placement.operations >= 3_000)
+        var lockstep = audit
+        lockstep.audit = false
+        #expect(HuntTrial(configuration: lockstep, mutant: .mergeLikelyWrongOrder, trial: 0).run().detection?.catcher != .invariant)
+    }
+
     /// The skip rule: a program that fails without the mutant is not a detection, and its seed
     /// is listed; the trial goes on until its budget.
     @Test func seedsThatFailWithoutTheMutantAreSkipped() {

@@ -22,8 +22,9 @@ import BuddyVocabulary
 /// `corpus/regressions/isolation-range-putback-spans-two-pageblocks.ops`).
 ///
 /// Rules: `wrong-free-list`, `pageblocks-disagree` (a block above pageblock order covers
-/// pageblocks of different types), `highatomic-reserve`, `isolated-pages-counted`,
-/// `cma-pageblock` (no pageblock is ever CMA in the model).
+/// pageblocks of different types), `highatomic-reserve`, `highatomic-cap` (the 1% cap of
+/// `reserve_highatomic_pageblock`), `isolated-pages-counted`, `cma-pageblock` (no pageblock is
+/// ever CMA in the model).
 public struct PageblockMigratetypeChecker: InvariantChecker {
     public init() {}
     public var name: String { "PageblockMigratetypeChecker" }
@@ -77,6 +78,34 @@ public struct PageblockMigratetypeChecker: InvariantChecker {
         if expected != zone.snapshot.nrReservedHighatomic {
             list.add("highatomic-reserve", zone: zone, migratetype: .highatomic,
                      expected: "nr_reserved_highatomic \(expected) (\(highatomic) HighAtomic pageblocks × \(zone.profile.pageblockPages))",
+                     found: "nr_reserved_highatomic \(zone.snapshot.nrReservedHighatomic)")
+        }
+        checkHighatomicCap(zone, &list)
+    }
+
+    /// `reserve_highatomic_pageblock` reserves nothing while `managed / 100 < pageblock_nr_pages`,
+    /// and only while `nr_reserved_highatomic < max_managed = ALIGN(managed / 100,
+    /// pageblock_nr_pages)`. The count moves in whole pageblocks, so before the last reservation
+    /// it was at most `max_managed - pageblock_nr_pages`, and a reservation adds one pageblock,
+    /// or `1 << order` for an allocation of pageblock order or more: the count never exceeds
+    /// `max_managed - pageblock_nr_pages + max(pageblock_nr_pages, 1 << MAX_PAGE_ORDER)`.
+    /// `unreserve_highatomic_pageblock` only lowers it, and managed pages never change.
+    func checkHighatomicCap(_ zone: ZoneView, _ list: inout ViolationList) {
+        let pageblockPages = zone.profile.pageblockPages
+        let onePercent = zone.snapshot.managedPages / 100
+        let cap: Int
+        let rule: String
+        if onePercent < pageblockPages {
+            cap = 0
+            rule = "managed \(zone.snapshot.managedPages) / 100 < pageblock_nr_pages \(pageblockPages): no reserve"
+        } else {
+            let maxManaged = (onePercent + pageblockPages - 1) / pageblockPages * pageblockPages
+            cap = maxManaged - pageblockPages + max(pageblockPages, 1 << zone.profile.maxPageOrder)
+            rule = "max_managed \(maxManaged), last reservation at most \(max(pageblockPages, 1 << zone.profile.maxPageOrder)) pages"
+        }
+        if zone.snapshot.nrReservedHighatomic > cap {
+            list.add("highatomic-cap", zone: zone, migratetype: .highatomic,
+                     expected: "nr_reserved_highatomic ≤ \(cap) (\(rule))",
                      found: "nr_reserved_highatomic \(zone.snapshot.nrReservedHighatomic)")
         }
     }
