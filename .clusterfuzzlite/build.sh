@@ -17,11 +17,13 @@ if command -v precompile_swift >/dev/null 2>&1; then
   SCRATCH="${WORK:-/work}/buddyfuzz-build"
 else
   SANITIZER="${SANITIZER:-address}"
+  # Edge coverage without comparison tracing, as `buddyfuzz fuzz` builds by default.
+  COVERAGE="-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table"
   if [ "$SANITIZER" = "address" ]; then
-    SWIFTFLAGS="-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library"
+    SWIFTFLAGS="-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library $COVERAGE"
     SCRATCH=".build-fuzz"
   else
-    SWIFTFLAGS="-Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library"
+    SWIFTFLAGS="-Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library $COVERAGE"
     SCRATCH=".build-fuzz-none"
   fi
 fi

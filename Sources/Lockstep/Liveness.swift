@@ -66,13 +66,10 @@ extension Session {
         return nil
     }
 
+    /// Compares with the primary allocator's state right after boot (booting is deterministic,
+    /// so that is the state of a freshly booted allocator of the same kind).
     func compareWithBoot() -> Failure? {
-        let factory: AllocatorFactory
-        switch configuration.allocators {
-        case .lockstep(let reference, _): factory = reference
-        case .audit(let audited): factory = audited
-        }
-        let boot = factory.make(profile).snapshot()
+        guard let boot = bootSnapshot else { preconditionFailure("the liveness phase runs after boot") }
         let final = primary.snapshot()
         let problems = LivenessComparison(boot: boot, final: final, profile: profile, highatomicReserveSeen: user.highatomicReserveSeen).problems()
         guard let first = problems.first else { return nil }

@@ -1,4 +1,5 @@
 import BuddyVocabulary
+import Synchronization
 
 /// Runs programs through two allocators in lockstep (or one, audited) and reports the first
 /// failure.
@@ -11,14 +12,33 @@ import BuddyVocabulary
 /// side, compared after every event.
 public final class LockstepRunner: Sendable {
     public let configuration: LockstepConfiguration
+    let bootCache = BootCache()
 
     public init(configuration: LockstepConfiguration) {
         self.configuration = configuration
     }
 
     public func run(_ program: Program) -> RunReport {
-        var session = Session(configuration: configuration, program: program)
+        var session = Session(configuration: configuration, program: program, bootCache: bootCache)
         return session.run()
+    }
+}
+
+/// What every run of one runner computes identically for one profile: booting is
+/// deterministic, so the boot check's verdict and the boot snapshot that the liveness phase
+/// compares with depend on the profile and the runner's allocators only. The runner keeps them
+/// for the last profile whose boot check passed (a fuzzing campaign runs one profile in every
+/// input), which spares each run a full check, a third boot and two snapshots.
+final class BootCache: Sendable {
+    private let entry = Mutex<(profile: Profile, snapshot: StateSnapshot)?>(nil)
+
+    /// The primary allocator's boot snapshot, if this profile's boot check has passed before.
+    func snapshot(for profile: Profile) -> StateSnapshot? {
+        entry.withLock { cached in cached.flatMap { $0.profile == profile ? $0.snapshot : nil } }
+    }
+
+    func store(_ snapshot: StateSnapshot, for profile: Profile) {
+        entry.withLock { $0 = (profile, snapshot) }
     }
 }
 
@@ -84,8 +104,12 @@ struct Session {
     var fallbackSeen = false
     /// The program index of the last full check's operation (-1: the boot check).
     var lastCheckIndex = -1
+    let bootCache: BootCache
+    /// The primary allocator's state right after boot, for the liveness phase.
+    var bootSnapshot: StateSnapshot?
 
-    init(configuration: LockstepConfiguration, program: Program) {
+    init(configuration: LockstepConfiguration, program: Program, bootCache: BootCache) {
+        self.bootCache = bootCache
         self.configuration = configuration
         self.program = program
         profile = program.profile
@@ -108,7 +132,17 @@ struct Session {
     }
 
     mutating func run() -> RunReport {
-        if let failure = fullCheck(location: .boot) { return report(failure) }
+        if let cached = bootCache.snapshot(for: profile) {
+            // The boot check's verdict is known, and counted as run, so that a report never
+            // depends on which runs came before it.
+            fullChecks += 1
+            bootSnapshot = cached
+        } else {
+            if let failure = fullCheck(location: .boot) { return report(failure) }
+            let snapshot = primary.snapshot()
+            bootCache.store(snapshot, for: profile)
+            bootSnapshot = snapshot
+        }
         let operations = program.operations
         for index in operations.indices {
             if let failure = step(index, operations[index]) { return report(failure) }

@@ -120,7 +120,7 @@ struct BenchCommand: ParsableCommand {
             print("{\"workload\": \"\(Self.referenceBootWorkload)\", \"profile\": \"\(profile.name)\", \"pages\": \(profile.allZones.reduce(0) { $0 + $1.zone.managedPages }), \"bootSeconds\": \(String(format: "%.3f", timing.bootSeconds)), \"calls\": \(timing.calls), \"callSeconds\": \(String(format: "%.3f", timing.callSeconds)), \"totalSeconds\": \(String(format: "%.3f", timing.totalSeconds))}")
         } else {
             print("")
-            print("reference on \(profile.name): boot \(String(format: "%.2f", timing.bootSeconds)) s, then \(timing.calls) mixed calls in \(String(format: "%.2f", timing.callSeconds)) s (\(String(format: "%.2f", timing.totalSeconds)) s in all)")
+            print("reference on \(profile.name): boot \(String(format: "%.3f", timing.bootSeconds)) s, then \(timing.calls) mixed calls in \(String(format: "%.3f", timing.callSeconds)) s (\(String(format: "%.3f", timing.totalSeconds)) s in all)")
         }
     }
 }

@@ -31,6 +31,9 @@ struct CampaignCommand: ParsableCommand {
     @Option(help: "address (AddressSanitizer) or none.")
     var sanitizer: String = FuzzSanitizer.address.rawValue
 
+    @Flag(inversion: .prefixedNo, help: "Also instrument comparisons (-sanitize-coverage=trace-cmp, built into .build-fuzz-cmp); off by default, as for fuzz.")
+    var traceCmp = false
+
     @Option(help: "The profile every mutated lockstep input is pinned to, or any (each input's header chooses).")
     var profile: String = FuzzSettings.anyProfile
 
@@ -69,7 +72,7 @@ struct CampaignCommand: ParsableCommand {
 
     func campaign() throws -> CampaignReport {
         let workspace = try FuzzWorkspace()
-        let builder = FuzzBuilder(workspace: workspace, sanitizer: FuzzSanitizer(rawValue: sanitizer)!)
+        let builder = FuzzBuilder(workspace: workspace, sanitizer: FuzzSanitizer(rawValue: sanitizer)!, traceComparisons: traceCmp)
         if !noBuild { try builder.build(targets) }
         let outputFolder = workspace.relativeToRoot(output)
         try FileManager.default.createDirectory(atPath: workspace.path(outputFolder), withIntermediateDirectories: true)

@@ -79,19 +79,29 @@ enum FuzzSanitizer: String, CaseIterable {
 /// archive brings its own `main`: lld with `--allow-multiple-definition` keeps the first, the
 /// target's, whose `main` hands control to `LLVMFuzzerRunDriver` (`FuzzEntry`). The targets
 /// are built `-parse-as-library` as libFuzzer expects, in release mode, in their own scratch path.
+///
+/// `-sanitize=fuzzer` alone would also instrument every comparison (`trace-cmp`), for
+/// libFuzzer's value-guided mutations. The default build asks for edge counters and the PC
+/// table only (`-sanitize-coverage=edge,inline-8bit-counters,pc-table`): comparison tracing
+/// took half of a lockstep run's time and did not find more (`docs/FUZZING.md`).
+/// `traceComparisons` builds the traced variant, in a scratch path of its own (`-cmp`).
 struct FuzzBuilder {
     let workspace: FuzzWorkspace
     let sanitizer: FuzzSanitizer
+    var traceComparisons = false
+
+    static let edgeCoverageFlag = "-sanitize-coverage=edge,inline-8bit-counters,pc-table"
+
+    var scratchPath: String { sanitizer.scratchPath + (traceComparisons ? "-cmp" : "") }
 
     var arguments: [String] {
-        [
-            "build", "-c", "release", "--scratch-path", sanitizer.scratchPath,
-            "-Xswiftc", sanitizer.sanitizeFlag, "-Xswiftc", "-parse-as-library",
-            "-Xswiftc", "-use-ld=lld", "-Xlinker", "--allow-multiple-definition",
-        ]
+        // In the order of `.clusterfuzzlite/build.sh`, so that each reuses the other's build.
+        ["build", "-c", "release", "--scratch-path", scratchPath, "-Xswiftc", sanitizer.sanitizeFlag, "-Xswiftc", "-parse-as-library"]
+            + (traceComparisons ? [] : ["-Xswiftc", FuzzBuilder.edgeCoverageFlag])
+            + ["-Xswiftc", "-use-ld=lld", "-Xlinker", "--allow-multiple-definition"]
     }
 
-    func binary(_ target: String) -> String { workspace.path("\(sanitizer.scratchPath)/release/fuzz-\(target)") }
+    func binary(_ target: String) -> String { workspace.path("\(scratchPath)/release/fuzz-\(target)") }
 
     /// Builds each target's product; the build's own output goes to standard error.
     func build(_ targets: [String]) throws {

@@ -101,6 +101,31 @@ func lockstep(against subject: AllocatorFactory = .reference, checkEvery: Int = 
         #expect(report.text.contains("in the liveness phase"))
     }
 
+    /// A runner keeps the boot check's verdict and the boot snapshot of the last profile it
+    /// booted: a report is the same from a fresh runner as from one that ran other programs,
+    /// on other profiles, before it.
+    @Test func aReportDoesNotDependOnTheRunsBeforeIt() {
+        let programs = [
+            ProgramGenerator.program(seed: 11, operations: 300, profile: BuiltInProfiles.tiny),
+            ProgramGenerator.program(seed: 12, operations: 300, profile: BuiltInProfiles.small),
+            ProgramGenerator.program(seed: 13, operations: 300, profile: BuiltInProfiles.tiny),
+        ]
+        let warmed = lockstep(checkEvery: 64)
+        let first = programs.map { warmed.run($0) }
+        let again = programs.map { warmed.run($0) }
+        let fresh = programs.map { lockstep(checkEvery: 64).run($0) }
+        #expect(first == fresh)
+        #expect(again == fresh)
+        #expect(fresh.allSatisfy { $0.verdict == .passed && $0.text.contains("full checks") })
+
+        // The liveness phase compares with the kept boot snapshot.
+        let leaking = LockstepRunner(configuration: LockstepConfiguration(allocators: .audit(.distorted(.drainAllIgnored))))
+        let leak = program("alloc cpu=0 order=0 gfp=GFP_KERNEL\nfree #0 cpu=0\n")
+        let reports = (0..<2).map { _ in leaking.run(leak) }
+        #expect(reports.map(\.title) == ["liveness: pcp-count", "liveness: pcp-count"])
+        #expect(reports[0] == reports[1])
+    }
+
     @Test func livenessFreesEveryReferenceHeld() {
         let report = lockstep().run(program("""
             alloc cpu=0 order=3 gfp=GFP_KERNEL
