@@ -105,11 +105,34 @@ struct FuzzBuilder {
 
     /// Builds each target's product; the build's own output goes to standard error.
     func build(_ targets: [String]) throws {
+        try discardBuildWithOtherFlags()
         for target in targets {
             let command = ["swift"] + arguments + ["--product", "fuzz-\(target)"]
             log("building fuzz-\(target): \(command.joined(separator: " "))")
             let status = try Subprocess.run(command, in: workspace.root, environment: [:], output: .standardError)
             guard status == 0 else { throw FuzzError.build("the instrumented build of fuzz-\(target) failed (swift build exited \(status))") }
+        }
+        try Data(flagsStamp.utf8).write(to: URL(fileURLWithPath: workspace.path(stampPath)))
+    }
+
+    /// The flags the scratch path was last built with, written after a successful build.
+    var stampPath: String { "\(scratchPath)/buddyfuzz-build-flags" }
+    var flagsStamp: String { arguments.joined(separator: " ") + "\n" }
+
+    /// SwiftPM keeps the objects of a scratch path when only `-sanitize-coverage` changes
+    /// (seen with Swift 6.3.1: the objects of a traced build survived a build without
+    /// `trace-cmp`), so a scratch path built with other flags, or by an older buddyfuzz that
+    /// wrote no stamp, is removed before building.
+    func discardBuildWithOtherFlags() throws {
+        let scratch = workspace.path(scratchPath)
+        guard FileManager.default.fileExists(atPath: scratch) else { return }
+        let stamp = FileManager.default.contents(atPath: workspace.path(stampPath)).map { String(decoding: $0, as: UTF8.self) }
+        guard stamp != flagsStamp else { return }
+        log("\(scratchPath) was built with other flags: removing it so that every object is rebuilt")
+        do {
+            try FileManager.default.removeItem(atPath: scratch)
+        } catch {
+            throw FuzzError.io("cannot remove \(scratchPath): \(error)")
         }
     }
 }
