@@ -4,8 +4,9 @@ import BuddyVocabulary
 ///
 /// Steps, each call in lockstep like any other: `drain_all_pages`; every reference the harness
 /// holds dropped with `__free_pages` (live allocations from the last to the first, CPUs in
-/// turn); `drain_all_pages` again; a full check; then the state is compared with a freshly
-/// booted allocator of the same kind.
+/// turn); `drain_all_pages` again; a full check; then the state is compared with the boot
+/// state (the primary allocator's snapshot before the first operation, which the runner keeps
+/// per profile: booting is deterministic).
 ///
 /// Must be restored (rule names in brackets, the title is `liveness: RULE`):
 /// - no allocated block remains [`allocated`];
