@@ -69,7 +69,13 @@ struct UserState {
 
     private(set) var live: [LiveAllocation] = []
     private(set) var recentlyFreed: [FreeBlock] = []
-    private(set) var isolated: [PFN] = []
+    /// The isolated pageblocks, for membership tests only: never iterated, so no decision
+    /// depends on a `Set`'s order.
+    private(set) var isolated: Set<PFN> = []
+    /// How many pageblocks of each isolation range are isolated now.
+    private var isolatedPerRange: [Int]
+    /// Where each zone's isolation ranges lie, to find a pageblock's ranges by arithmetic.
+    let isolationSegments: [IsolationSegment]
     private(set) var highatomicReserveSeen = false
     /// The PFNs of every zone's span, from the lowest to the highest.
     let pfnSpan: Range<Int>
@@ -80,7 +86,8 @@ struct UserState {
 
     init(profile: Profile) {
         self.profile = profile
-        isolationRanges = UserState.isolationRanges(profile)
+        (isolationRanges, isolationSegments) = UserState.isolationLayout(profile)
+        isolatedPerRange = Array(repeating: 0, count: isolationRanges.count)
         badRanges = UserState.badRanges(profile)
         badPageCount = badRanges.reduce(0) { $0 + $1.count }
         let spans = profile.allZones.map(\.zone).filter { $0.spannedPages > 0 }
@@ -98,9 +105,27 @@ struct UserState {
     /// `NR_FREE_PAGES` in the kernel and in both models alike, so fuzzing it finds nothing
     /// about the models.
     static func isolationRanges(_ profile: Profile) -> [[PFN]] {
+        isolationLayout(profile).ranges
+    }
+
+    /// One zone's part of `isolationRanges`: its pageblocks `[firstPageblock, endPageblock)`, and
+    /// its first range, which starts in the MAX_ORDER block at `firstBlock`; the zone's ranges
+    /// follow one per MAX_ORDER block.
+    struct IsolationSegment {
+        var firstPageblock: Int
+        var endPageblock: Int
+        var firstRange: Int
+        var firstBlock: Int
+    }
+
+    static func isolationLayout(_ profile: Profile) -> (ranges: [[PFN]], segments: [IsolationSegment]) {
         var ranges: [[PFN]] = []
+        var segments: [IsolationSegment] = []
         for (_, zone) in profile.allZones where zone.spannedPages > 0 {
             var pfn = PFN(zone.startPfn).alignedDown(Order(profile.pageblockOrder))
+            var segment = IsolationSegment(
+                firstPageblock: pfn.rawValue, endPageblock: pfn.rawValue, firstRange: ranges.count,
+                firstBlock: pfn.alignedDown(Order(profile.maxPageOrder)).rawValue)
             var current: [PFN] = []
             while pfn.rawValue < zone.endPfn {
                 if let first = current.first, first.alignedDown(Order(profile.maxPageOrder)) != pfn.alignedDown(Order(profile.maxPageOrder)) {
@@ -111,8 +136,10 @@ struct UserState {
                 pfn = pfn.advanced(by: profile.pageblockPages)
             }
             if !current.isEmpty { ranges.append(current) }
+            segment.endPageblock = pfn.rawValue
+            segments.append(segment)
         }
-        return ranges
+        return (ranges, segments)
     }
 
     static func badRanges(_ profile: Profile) -> [Profile.PFNRange] {
@@ -156,11 +183,22 @@ struct UserState {
         case .isolate(let range):
             return ResolvedStep(calls: isolationRanges[range % isolationRanges.count].map { .isolatePageblock(pfn: $0) })
         case .unisolate(let range):
-            let isolatedRanges = isolationRanges.filter { $0.contains(where: isolated.contains) }
-            let chosen = isolatedRanges.isEmpty ? isolationRanges[range % isolationRanges.count] : isolatedRanges[range % isolatedRanges.count]
+            // The ranges holding an isolated pageblock, in range order.
+            let isolatedRanges = isolationRanges.indices.filter { isolatedPerRange[$0] > 0 }
+            let chosen = isolatedRanges.isEmpty ? isolationRanges[range % isolationRanges.count] : isolationRanges[isolatedRanges[range % isolatedRanges.count]]
             return ResolvedStep(calls: chosen.map { .unisolatePageblock(pfn: $0) })
         case .sysctl(let choice): return single(.writeSysctl(choice.write))
         case .invalid(let invalid): return resolveInvalid(invalid)
+        }
+    }
+
+    /// Every range holding the pageblock (two where zones meet inside a pageblock) counts it.
+    mutating func countIsolation(of pfn: PFN, by change: Int) {
+        let block = pfn.alignedDown(Order(profile.maxPageOrder)).rawValue
+        for segment in isolationSegments where (segment.firstPageblock..<segment.endPageblock).contains(pfn.rawValue) {
+            let index = segment.firstRange + (block - segment.firstBlock) >> profile.maxPageOrder
+            assert(isolationRanges[index].contains(pfn), "pageblock \(pfn) is not in isolation range \(index)")
+            isolatedPerRange[index] += change
         }
     }
 
@@ -280,10 +318,10 @@ struct UserState {
             split(try locate(hint, pfn: pfn, headOnly: true))
         case (.isolatePageblock(let pfn), .completed(let pagesFreed)):
             try expectNothingFreed(pagesFreed)
-            if !isolated.contains(pfn) { isolated.append(pfn) }
+            if isolated.insert(pfn).inserted { countIsolation(of: pfn, by: 1) }
         case (.unisolatePageblock(let pfn), .completed(let pagesFreed)):
             try expectNothingFreed(pagesFreed)
-            isolated.removeAll { $0 == pfn }
+            if isolated.remove(pfn) != nil { countIsolation(of: pfn, by: -1) }
         case (_, .completed(let pagesFreed)):
             try expectNothingFreed(pagesFreed)
         default:
