@@ -237,6 +237,24 @@ import Testing
 
     // MARK: - ZoneAccountingChecker
 
+    /// `tiny`'s Normal zone: high watermark 99, `watermark_boost_factor` 15000, so `max_boost` =
+    /// mult_frac(99, 15000, 10000) = 148; boosts go up by one pageblock (16 pages) at a time.
+    @Test func zoneAccountingFiresOnABoostThatBoostWatermarkCannotReach() {
+        func rulesWithBoost(_ boost: Int, factor: Int = 15000) -> [String] {
+            var snapshot = Self.busy
+            #expect(snapshot.zones[1].watermarks[Watermark.high.rawValue] == 99)
+            snapshot.zones[1].watermarkBoost = boost
+            snapshot.sysctl.watermarkBoostFactor = factor
+            return rules(ZoneAccountingChecker(), snapshot)
+        }
+        #expect(rulesWithBoost(16).isEmpty)
+        #expect(rulesWithBoost(144).isEmpty)
+        #expect(rulesWithBoost(148).isEmpty)
+        #expect(rulesWithBoost(150) == ["watermark-boost"])
+        #expect(rulesWithBoost(24) == ["watermark-boost"])
+        #expect(rulesWithBoost(16, factor: 0) == ["watermark-boost"])
+    }
+
     @Test func zoneAccountingFiresOnEveryCounter() {
         func corrupted(_ change: (inout ZoneSnapshot) -> Void) -> [String] {
             var snapshot = Self.busy

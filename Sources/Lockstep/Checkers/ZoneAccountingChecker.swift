@@ -7,10 +7,11 @@ import BuddyVocabulary
 /// `__add_to_free_list` / `__del_page_from_free_list` (`nr_free`, and `NR_FREE_PAGES_BLOCKS`
 /// for blocks of order ≥ `pageblock_order` off the ISOLATE lists), the pcp `count` kept by
 /// `free_frozen_page_commit` / `rmqueue_pcplist` / `free_pcppages_bulk`, and
-/// `__setup_per_zone_wmarks` (min ≤ low ≤ high ≤ promo).
+/// `__setup_per_zone_wmarks` (min ≤ low ≤ high ≤ promo), and `boost_watermark` (the boost's
+/// steps and its ceiling).
 ///
 /// Rules: `nr_free`, `NR_FREE_PAGES`, `nr_free_highatomic`, `NR_FREE_PAGES_BLOCKS`,
-/// `NR_FREE_CMA_PAGES`, `pcp-count`, `managed-pages`, `watermark-order`.
+/// `NR_FREE_CMA_PAGES`, `pcp-count`, `managed-pages`, `watermark-order`, `watermark-boost`.
 public struct ZoneAccountingChecker: InvariantChecker {
     public init() {}
     public var name: String { "ZoneAccountingChecker" }
@@ -23,6 +24,7 @@ public struct ZoneAccountingChecker: InvariantChecker {
             checkPagesets(zone, &list)
             checkManaged(zone, &list)
             checkWatermarks(zone, &list)
+            checkWatermarkBoost(zone, boostFactor: snapshot.sysctl.watermarkBoostFactor, &list)
         }
         return list.violations
     }
@@ -90,6 +92,30 @@ public struct ZoneAccountingChecker: InvariantChecker {
         if !(marks[0] <= marks[1] && marks[1] <= marks[2] && marks[2] <= marks[3]) {
             list.add("watermark-order", zone: zone, expected: "min ≤ low ≤ high ≤ promo",
                      found: marks.map(String.init).joined(separator: " / "))
+        }
+    }
+
+    /// `boost_watermark` raises `watermark_boost` to `min(boost + pageblock_nr_pages,
+    /// max_boost)`, `max_boost = max(pageblock_nr_pages, mult_frac(high, watermark_boost_factor,
+    /// 10000))`, and does nothing when the factor is 0, the zone has fewer than four pageblocks
+    /// or `mult_frac` is 0. Only `__setup_per_zone_wmarks` changes `high`, and it sets the boost
+    /// to 0; kswapd's balancing sets it to 0. So the boost is always a whole number of pageblocks
+    /// or exactly `max_boost`, never above it, and 0 where boosting is off.
+    func checkWatermarkBoost(_ zone: ZoneView, boostFactor: Int, _ list: inout ViolationList) {
+        let boost = zone.snapshot.watermarkBoost
+        guard boost != 0, zone.snapshot.watermarks.count == Watermark.allCases.count else { return }
+        let pageblockPages = zone.profile.pageblockPages
+        let high = zone.snapshot.watermarks[Watermark.high.rawValue]
+        let scaled = high / 10_000 * boostFactor + high % 10_000 * boostFactor / 10_000
+        if boostFactor == 0 || pageblockPages * 4 > zone.snapshot.managedPages || scaled == 0 {
+            list.add("watermark-boost", zone: zone, expected: "watermark_boost 0 (boost_watermark never boosts this zone)", found: "watermark_boost \(boost)")
+            return
+        }
+        let maxBoost = max(pageblockPages, scaled)
+        if boost > maxBoost || (boost != maxBoost && boost % pageblockPages != 0) {
+            list.add("watermark-boost", zone: zone,
+                     expected: "watermark_boost a multiple of \(pageblockPages) up to max_boost \(maxBoost), or max_boost (high \(high), watermark_boost_factor \(boostFactor))",
+                     found: "watermark_boost \(boost)")
         }
     }
 }
