@@ -78,7 +78,7 @@ public struct BenchRunner: Sendable {
         var mutantNs: Double?
         if let mutants {
             mutantNs = fastest {
-                BenchWorkloads.measure(workload, OptimizedPageAllocator(profile: profile, mutants: mutants), scale: optimizedScale, seed: 1)
+                BenchWorkloads.measure(workload, PlantedPageAllocator(profile: profile, mutants: mutants), scale: optimizedScale, seed: 1)
             }.nanosecondsPerOperation
         }
         var note = ""

@@ -72,7 +72,7 @@ public struct HuntConfiguration: Sendable {
 extension AllocatorFactory {
     /// The optimized allocator with one fault planted, named `optimized+NAME` in reports.
     public static func optimized(mutant: Mutant) -> AllocatorFactory {
-        AllocatorFactory(name: "optimized+\(mutant.name)") { OptimizedPageAllocator(profile: $0, mutants: MutantSet([mutant])) }
+        AllocatorFactory(name: "optimized+\(mutant.name)") { PlantedPageAllocator(profile: $0, mutants: MutantSet([mutant])) }
     }
 }
 

@@ -49,7 +49,7 @@ public struct AllocatorFactory: Sendable {
     /// The system under test with faults planted, for a bug hunt that proves the harness
     /// notices them.
     public static func optimized(mutants: MutantSet) -> AllocatorFactory {
-        AllocatorFactory(name: "optimized+mutants") { OptimizedPageAllocator(profile: $0, mutants: mutants) }
+        AllocatorFactory(name: "optimized+mutants") { PlantedPageAllocator(profile: $0, mutants: mutants) }
     }
 
     /// The allocators the CLI can name.

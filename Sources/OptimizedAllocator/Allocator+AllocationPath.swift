@@ -28,7 +28,7 @@ func gfpZone(_ gfp: UInt32) -> Int {
     return Int((table >> UInt64((gfp & GFPBit.zoneMask) * 2)) & 0x3)
 }
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     /// `alloc_pages(gfp, order)` on `cpu` (`__alloc_frozen_pages_noprof`): the fast path, the
     /// slow path, and exactly one `mm_page_alloc`.
     @inline(__always)

@@ -17,7 +17,7 @@ func fallbackTypes(_ migratetype: Int) -> (Int, Int)? {
     }
 }
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     // MARK: - The smallest block of a type
 
     /// `__rmqueue_smallest`: the head of the first non-empty `free_list[migratetype]` from
@@ -284,7 +284,7 @@ extension OptimizedPageAllocator {
                 continue
             }
             let order = Int(zone.pointee.frames[index].order)
-            zone.pointee.moveFreeBlock(index, order: order, from: old, to: new)
+            zone.pointee.moveFreeBlock(index, order: order, from: old, to: new, accounted: !mutant(.moveSkipsAccounting))
             cursor += 1 &<< order
             moved += 1 &<< order
         }

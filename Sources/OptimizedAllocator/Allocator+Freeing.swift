@@ -4,7 +4,7 @@ import BuddyVocabulary
 @usableFromInline
 typealias Zone = UnsafeMutablePointer<ZoneState>
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     // MARK: - Small kernel helpers
 
     /// `pcp_allowed_order`: orders up to `PAGE_ALLOC_COSTLY_ORDER`, and the THP order.

@@ -1,6 +1,6 @@
 import BuddyVocabulary
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     /// `reserve_highatomic_pageblock`: after a successful `ALLOC_HIGHATOMIC` allocation, the
     /// page's pageblock(s) become HIGHATOMIC, up to about 1% of the zone (none in zones where 1%
     /// is under a pageblock).
@@ -48,7 +48,7 @@ extension OptimizedPageAllocator {
         if order < pageblockOrder {
             return moveFreepagesBlock(zone, pfn, from: MigrateIndex.highatomic, to: migratetype) > 0
         }
-        zone.pointee.moveFreeBlock(index, order: order, from: MigrateIndex.highatomic, to: migratetype)
+        zone.pointee.moveFreeBlock(index, order: order, from: MigrateIndex.highatomic, to: migratetype, accounted: !mutant(.moveSkipsAccounting))
         changePageblockRange(zone, pfn, order, migratetype)
         return true
     }

@@ -1,6 +1,6 @@
 import BuddyVocabulary
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     /// A full audit: every cached counter and bitmask against a recount of the lists and frames,
     /// every list entry against its frame, and the kernel's structural invariants. Returns one
     /// line per problem, naming zone, PFN, order, type, expected and found; empty when

@@ -1,6 +1,6 @@
 import BuddyVocabulary
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     /// `set_migratetype_isolate` (6.17+) on the pageblock holding `pfn`: the block must lie in
     /// one zone's span and not be isolated; `has_unmovable_pages` is not checked, pcp lists are
     /// not drained.

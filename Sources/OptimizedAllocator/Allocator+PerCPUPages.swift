@@ -10,7 +10,7 @@ func kernelClamp(_ value: Int, _ low: Int, _ high: Int) -> Int {
     value >= high ? high : (value <= low ? low : value)
 }
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     @inline(__always)
     func perCPUPages(_ zone: Zone, _ cpu: Int) -> UnsafeMutablePointer<PerCPUPages> { zone.pointee.perCPU.advanced(by: cpu) }
 

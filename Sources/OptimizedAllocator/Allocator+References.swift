@@ -19,7 +19,7 @@ enum FolioLookup {
     case rejected(Rejection)
 }
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     /// Finds the block covering `pfn`. An allocated head answers at once (the hot path);
     /// otherwise the heads at each alignment of the PFN are tested, smallest first: only the
     /// first page of a block carries a role, so the first head whose order reaches the PFN is

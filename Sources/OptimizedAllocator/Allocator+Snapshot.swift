@@ -1,8 +1,9 @@
 import BuddyVocabulary
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     /// The canonical state, read from the frame tables and lists (never from caches alone).
-    public func snapshot() -> StateSnapshot {
+    /// `snapshot()` of both subclasses, specialized for each seam like `applyOperation`.
+    func makeSnapshot() -> StateSnapshot {
         var zoneSnapshots: [ZoneSnapshot] = []
         var allocated: [AllocatedBlock] = []
         let listedZones = profile.allZones.map(\.id)

@@ -16,7 +16,7 @@ func integerSquareRoot(_ value: Int) -> Int {
     return root
 }
 
-extension OptimizedPageAllocator {
+extension SeamedPageAllocator {
     // MARK: - Checks
 
     /// `__zone_watermark_unusable_free`: pages the request may not count as free.

@@ -73,7 +73,7 @@ struct BootLayout {
         return (start, end - start)
     }
 
-    func makeZone(_ zoneIndex: Int, mutants: MutantSet) -> ZoneState {
+    func makeZone(_ zoneIndex: Int) -> ZoneState {
         let geometry = BootLayout.geometry(profile, zoneIndex)
         let node = zoneIndex / typeCount
         let id = ZoneID(node: NodeID(node), type: ZoneType.allCases[zoneIndex % typeCount])
@@ -81,7 +81,7 @@ struct BootLayout {
         let coverage = coverage(geometry)
         let zone = ZoneState(
             id: id, geometry: geometry, pageblockOrder: profile.pageblockOrder, orderCount: profile.orderCount,
-            cpuCount: profile.cpus, coverage: coverage, pageblocks: (group.buffer, group.base), mutants: mutants.rawValue)
+            cpuCount: profile.cpus, coverage: coverage, pageblocks: (group.buffer, group.base))
         for run in geometry?.managedRuns ?? [] {
             let first = run.start - coverage.startPfn
             (zone.frames.base + first).update(repeating: PageFrame(state: .tail), count: run.count)

@@ -1,7 +1,9 @@
 /// A fault that can be planted in the optimized allocator, to prove that the lockstep harness
 /// notices when the two allocators disagree. Each one is a small, realistic slip in one rule,
 /// most modelled on a bug the kernel really had or on the behaviour of an older kernel. Chosen
-/// at boot; every seam point costs one test of a bitmask that is zero in normal use.
+/// at boot of a `PlantedPageAllocator`, whose seam points test a bitmask; the shipped
+/// `OptimizedPageAllocator` has its seam closed (`MutantSeamClosed`), and its specialization
+/// of the rules contains no seam test at all.
 public enum Mutant: Int, CaseIterable, Sendable {
     // MARK: Buddy merging (`__free_one_page`)
 
@@ -131,17 +133,7 @@ public enum Mutant: Int, CaseIterable, Sendable {
     /// model deliberately does not reproduce.
     case putPageFreesOrderZero
 
-    /// The mutant's bit in a `MutantSet`. A build with `-DBUDDYFUZZ_WITHOUT_MUTANT_SEAM` makes
-    /// every bit zero, so the compiler folds every seam test to `false` and removes it: the
-    /// baseline that measures what the seam costs when off (`docs/PERFORMANCE.md`). That build
-    /// cannot plant mutants; it exists only for the measurement.
-    @usableFromInline var bit: UInt64 {
-        #if BUDDYFUZZ_WITHOUT_MUTANT_SEAM
-        0
-        #else
-        1 << UInt64(rawValue)
-        #endif
-    }
+    @usableFromInline var bit: UInt64 { 1 << UInt64(rawValue) }
 
     /// The mutant's command-line name.
     public var name: String {
@@ -159,8 +151,8 @@ public enum Mutant: Int, CaseIterable, Sendable {
     }
 }
 
-/// The faults planted at boot; empty by default, and then every seam point is a branch that is
-/// never taken.
+/// The faults planted at boot of a `PlantedPageAllocator`; empty by default, and then every
+/// seam point is a branch that is never taken.
 public struct MutantSet: OptionSet, Sendable, Hashable {
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
@@ -170,4 +162,20 @@ public struct MutantSet: OptionSet, Sendable, Hashable {
 
     /// The planted mutants, in declaration order.
     public var mutants: [Mutant] { Mutant.allCases.filter { contains($0) } }
+}
+
+/// Whether an allocator's seam points test the planted mask at all: a type, so that the
+/// compiler specializes the rules for each and folds every seam test away when it is closed.
+public protocol MutantSeam {
+    static var isOpen: Bool { get }
+}
+
+/// The shipped allocator's seam: no mutant can be planted, and no seam test is compiled.
+public enum MutantSeamClosed: MutantSeam {
+    @inline(__always) public static var isOpen: Bool { false }
+}
+
+/// A planted allocator's seam: each seam point tests the mask chosen at boot.
+public enum MutantSeamOpen: MutantSeam {
+    @inline(__always) public static var isOpen: Bool { true }
 }

@@ -28,7 +28,10 @@ struct GlobalState {
 ///   records them.
 ///
 /// It makes the same decisions as `ReferencePageAllocator`; the lockstep harness checks that.
-public final class OptimizedPageAllocator: PageAllocator {
+///
+/// The state lives in this non-generic class, so that its fields sit at offsets the compiler
+/// knows; the rules live in `SeamedPageAllocator`, generic over the mutant seam.
+public class OptimizedAllocatorState {
     public let profile: Profile
 
     // MARK: Geometry (constant after boot)
@@ -68,8 +71,8 @@ public final class OptimizedPageAllocator: PageAllocator {
     @usableFromInline let lowmemReserveRatio: UnsafeMutablePointer<Int>
 
     @usableFromInline let global: UnsafeMutablePointer<GlobalState>
-    /// The planted faults (`MutantSet.rawValue`), zero in every normal run. A `let`: it never
-    /// changes after boot, so each seam is one load and one predictable branch.
+    /// The planted faults (`MutantSet.rawValue`); always zero when the seam is closed. A `let`:
+    /// it never changes after boot, so an open seam is one load and one predictable branch.
     @usableFromInline let mutantBits: UInt64
 
     /// The recorded events, in emission order.
@@ -83,12 +86,8 @@ public final class OptimizedPageAllocator: PageAllocator {
     /// The faults planted at boot.
     public var mutants: MutantSet { MutantSet(rawValue: mutantBits) }
 
-    public convenience init(profile: Profile) {
-        self.init(profile: profile, mutants: [])
-    }
-
-    /// Boots on a validated profile with the given planted faults (none in normal use).
-    public init(profile: Profile, mutants: MutantSet) {
+    /// Lays out the structures of a validated profile; `SeamedPageAllocator.init` boots them.
+    init(profile: Profile, mutants: MutantSet) {
         assert((try? profile.validate()) != nil, "the profile must be validated before booting")
         self.profile = profile
         maxOrder = profile.maxPageOrder
@@ -115,7 +114,7 @@ public final class OptimizedPageAllocator: PageAllocator {
         zoneCount = layout.zoneCount
         zones = .allocate(capacity: zoneCount)
         for zoneIndex in 0..<zoneCount {
-            (zones + zoneIndex).initialize(to: layout.makeZone(zoneIndex, mutants: mutants))
+            (zones + zoneIndex).initialize(to: layout.makeZone(zoneIndex))
         }
         populatedZoneCount = layout.populatedZones.count
         populatedZones = .allocate(capacity: max(1, populatedZoneCount))
@@ -137,11 +136,6 @@ public final class OptimizedPageAllocator: PageAllocator {
             }
         }
 
-        releaseBootMemory()
-        global.pointee.minFreeKbytes = profile.sysctl.minFreeKbytes ?? calculateMinFreeKbytes()
-        setupPerZoneWatermarks()
-        setupPerZoneLowmemReserve()
-        global.pointee.mobilityGroupingDisabled = computeMobilityGroupingDisabled()
     }
 
     deinit {
@@ -156,6 +150,27 @@ public final class OptimizedPageAllocator: PageAllocator {
         cpuZonelists.deallocate()
         lowmemReserveRatio.deallocate()
         global.deallocate()
+    }
+}
+
+/// The rules of the allocator over its state, generic over the mutant seam.
+///
+/// The mutant seam is the type parameter: `OptimizedPageAllocator` (`Seam` closed) is what
+/// ships, and the compiler specializes every rule for it with each seam test folded to
+/// `false`, so the seam costs nothing there; `PlantedPageAllocator` (`Seam` open) tests the
+/// planted mask at each seam. Both are final subclasses whose `apply` and `snapshot` call the
+/// rules from non-generic code, so every call through the `PageAllocator` protocol lands in a
+/// copy of the rules specialized for one seam.
+public class SeamedPageAllocator<Seam: MutantSeam>: OptimizedAllocatorState {
+    /// Boots on a validated profile with the given planted faults (none when the seam is closed).
+    override init(profile: Profile, mutants: MutantSet) {
+        precondition(Seam.isOpen || mutants.rawValue == 0, "only a PlantedPageAllocator takes mutants")
+        super.init(profile: profile, mutants: mutants)
+        releaseBootMemory()
+        global.pointee.minFreeKbytes = profile.sysctl.minFreeKbytes ?? calculateMinFreeKbytes()
+        setupPerZoneWatermarks()
+        setupPerZoneLowmemReserve()
+        global.pointee.mobilityGroupingDisabled = computeMobilityGroupingDisabled()
     }
 
     /// Bytes of allocator metadata: frame tables (pages and list sentinels), free-area counters
@@ -174,7 +189,10 @@ public final class OptimizedPageAllocator: PageAllocator {
 
     // MARK: - Operations
 
-    public func apply(_ operation: Operation) -> Outcome {
+    /// `apply` of both subclasses: called from their non-generic bodies, so the compiler
+    /// specializes it, and every rule it reaches, for each seam.
+    @inline(__always)
+    final func applyOperation(_ operation: Operation) -> Outcome {
         switch operation {
         case let .allocate(cpu, order, gfp):
             return allocate(cpu: cpu.rawValue, order: order.rawValue, gfp: gfp.rawValue)
@@ -221,9 +239,10 @@ public final class OptimizedPageAllocator: PageAllocator {
         return nil
     }
 
-    /// Whether a planted fault is in force: one load and one predictable branch.
+    /// Whether a planted fault is in force: a constant `false` in the shipped allocator, one
+    /// load and one predictable branch in a planted one.
     @inline(__always)
-    func mutant(_ fault: Mutant) -> Bool { mutantBits & fault.bit != 0 }
+    func mutant(_ fault: Mutant) -> Bool { Seam.isOpen && mutantBits & fault.bit != 0 }
 
     // MARK: - Background operations
 
@@ -267,4 +286,29 @@ public final class OptimizedPageAllocator: PageAllocator {
         }
         return .completed(pagesFreed: 0)
     }
+}
+
+/// The system under test, as shipped: the mutant seam closed and compiled away.
+public final class OptimizedPageAllocator: SeamedPageAllocator<MutantSeamClosed>, PageAllocator {
+    public init(profile: Profile) {
+        super.init(profile: profile, mutants: [])
+    }
+
+    public func apply(_ operation: Operation) -> Outcome { applyOperation(operation) }
+    public func snapshot() -> StateSnapshot { makeSnapshot() }
+}
+
+/// The system under test with faults planted at boot, for the bug hunt.
+public final class PlantedPageAllocator: SeamedPageAllocator<MutantSeamOpen>, PageAllocator {
+    public override init(profile: Profile, mutants: MutantSet) {
+        super.init(profile: profile, mutants: mutants)
+    }
+
+    /// The protocol's boot: nothing planted.
+    public convenience init(profile: Profile) {
+        self.init(profile: profile, mutants: [])
+    }
+
+    public func apply(_ operation: Operation) -> Outcome { applyOperation(operation) }
+    public func snapshot() -> StateSnapshot { makeSnapshot() }
 }

@@ -61,8 +61,6 @@ struct ZoneState {
     @usableFromInline let isPopulated: Bool
     @usableFromInline let pageblockOrder: Int
     @usableFromInline let orderCount: Int
-    /// The planted faults (`MutantSet.rawValue`), for the seams inside the list operations.
-    @usableFromInline let mutants: UInt64
 
     // MARK: Frames and lists
     /// PFN of `frames[0]`.
@@ -110,9 +108,8 @@ struct ZoneState {
 
     init(
         id: ZoneID, geometry: Profile.Zone?, pageblockOrder: Int, orderCount: Int, cpuCount: Int,
-        coverage: (startPfn: Int, pages: Int), pageblocks: (flags: UnsafeMutablePointer<UInt8>, base: Int), mutants: UInt64
+        coverage: (startPfn: Int, pages: Int), pageblocks: (flags: UnsafeMutablePointer<UInt8>, base: Int)
     ) {
-        self.mutants = mutants
         self.id = id
         nodeIndex = id.node.rawValue
         typeIndex = id.type.rawValue
@@ -297,12 +294,13 @@ struct ZoneState {
     /// `move_to_free_list`: to the tail of `free_list[new]`, accounted out of `old` and into
     /// `new`; `NR_FREE_PAGES_BLOCKS` changes only when isolate-ness changes.
     @inline(__always)
-    mutating func moveFreeBlock(_ index: UInt32, order: Int, from old: Int, to new: Int) {
+    /// `accounted` is false only under the `moveSkipsAccounting` mutant.
+    mutating func moveFreeBlock(_ index: UInt32, order: Int, from old: Int, to new: Int, accounted: Bool = true) {
         unlinkFreeBlock(index, order: order)
         frames.addTail(index, freeListSentinel(order: order, migratetype: new))
         frames[index].listType = UInt8(truncatingIfNeeded: new)
         freeListMask[new] |= 1 &<< UInt32(order)
-        if mutants & Mutant.moveSkipsAccounting.bit == 0 {
+        if accounted {
             accountFreePages(-(1 &<< order), old)
             accountFreePages(1 &<< order, new)
         }

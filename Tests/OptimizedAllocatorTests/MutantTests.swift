@@ -4,11 +4,19 @@ import Testing
 
 /// The fault-injection seam: empty unless asked for, and every planted fault observable.
 @Suite struct MutantTests {
+    /// The shipped allocator's seam is closed: nothing is planted and no seam point can fire;
+    /// a planted allocator booted without mutants has an open seam and an empty mask.
     @Test func seamIsEmptyByDefault() {
         let allocator = OptimizedPageAllocator(profile: BuiltInProfiles.tiny)
         #expect(allocator.mutants.rawValue == 0)
         #expect(allocator.mutantBits == 0)
-        #expect((0..<allocator.zoneCount).allSatisfy { allocator.zones[$0].mutants == 0 })
+        #expect(!MutantSeamClosed.isOpen && MutantSeamOpen.isOpen)
+        #expect(Mutant.allCases.allSatisfy { !allocator.mutant($0) })
+        let unplanted = PlantedPageAllocator(profile: BuiltInProfiles.tiny)
+        #expect(unplanted.mutants.rawValue == 0)
+        #expect(Mutant.allCases.allSatisfy { !unplanted.mutant($0) })
+        let planted = PlantedPageAllocator(profile: BuiltInProfiles.tiny, mutants: MutantSet([.pcpRefillOneMore]))
+        #expect(Mutant.allCases.filter { planted.mutant($0) } == [.pcpRefillOneMore])
         #expect(MutantSet().mutants.isEmpty)
     }
 
@@ -71,13 +79,13 @@ final class Twin {
 
     let profile: Profile
     let clean: OptimizedPageAllocator
-    let planted: OptimizedPageAllocator
+    let planted: PlantedPageAllocator
     var diverged = false
 
     init(profile: Profile, mutants: MutantSet) {
         self.profile = profile
         clean = OptimizedPageAllocator(profile: profile)
-        planted = OptimizedPageAllocator(profile: profile, mutants: mutants)
+        planted = PlantedPageAllocator(profile: profile, mutants: mutants)
         clean.recordsEvents = true
         planted.recordsEvents = true
     }
