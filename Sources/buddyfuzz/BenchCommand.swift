@@ -46,6 +46,9 @@ struct BenchCommand: ParsableCommand {
         if let workload, !Self.workloadNames.contains(workload) {
             throw ValidationError("unknown workload \"\(workload)\" (known: \(Self.workloadNames.joined(separator: ", ")))")
         }
+        if skipReference, let workload, [Self.lockstepWorkload, Self.referenceBootWorkload].contains(workload) {
+            throw ValidationError("--workload \(workload) runs the reference allocator: it cannot be combined with --skip-reference")
+        }
         if let mutants { _ = try Self.parseMutants(mutants) }
         if let profile { _ = try Self.loadProfile(profile) }
     }

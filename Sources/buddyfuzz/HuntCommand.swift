@@ -90,6 +90,7 @@ struct HuntCommand: ParsableCommand {
         guard FuzzSanitizer(rawValue: sanitizer) != nil else { throw ValidationError("--sanitizer is address or none") }
         if pins && mode != .stress { throw ValidationError("--pins needs --mode stress") }
         if audit && mode != .stress { throw ValidationError("--audit needs --mode stress") }
+        if audit && pins { throw ValidationError("--pins prints lockstep regression pins (HuntRegressionTests): leave out --audit") }
     }
 
     var mutants: [Mutant] { all ? Mutant.allCases : mutant.compactMap(Mutant.init(name:)) }
